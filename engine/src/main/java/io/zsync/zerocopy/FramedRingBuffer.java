@@ -119,7 +119,16 @@ public final class FramedRingBuffer extends SpscRingIndices implements AutoClose
         int records = 0;
         long consumed = 0;
         try {
-            while (consumed < available && records < maxRecords) {
+            while (records < maxRecords) {
+                if (consumed == available) {
+                    // Drained the cached view: look once more, the producer may have published since.
+                    long t = acquireTail();
+                    if (t == tailCache) {
+                        break;
+                    }
+                    tailCache = t;
+                    available = t - h;
+                }
                 int index = (int) (h + consumed) & mask;
                 int length = memory.getInt(index);
                 if (length == PADDING) {
