@@ -21,9 +21,10 @@ abstract class NativeMemory {
     /** Every allocation starts on a cache line. */
     static final int ALIGNMENT = 64;
 
-    private static final NativeMemory INSTANCE = select();
     /** Frees arenas whose allocation became unreachable without free(), as the GC does for direct buffers. */
     private static final Cleaner CLEANER = Cleaner.create();
+    /** Initialized after CLEANER: selecting the arena strategy allocates a probe that registers with it. */
+    private static final NativeMemory INSTANCE = select();
 
     static NativeMemory get() {
         return INSTANCE;
