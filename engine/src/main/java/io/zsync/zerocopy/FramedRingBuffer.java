@@ -20,8 +20,7 @@ import java.util.Objects;
  * store per batch), and never zeroes memory: the consumer trusts exactly the bytes between head and
  * the tail it acquired. Exactly one producer thread and one consumer thread.
  */
-public final class FramedRingBuffer extends SpscRingIndices implements AutoCloseable {
-    private final NativeMemory.Allocation allocation;
+public final class FramedRingBuffer extends SpscRingIndices {
     private final ByteBuffer memory;
     private final ByteBuffer readView;
     private final int maxPayload;
@@ -33,7 +32,6 @@ public final class FramedRingBuffer extends SpscRingIndices implements AutoClose
      */
     public FramedRingBuffer(int capacity) {
         super(capacity, 16);
-        this.allocation = NativeMemory.get().allocate(capacity);
         this.memory = allocation.buffer().duplicate().order(ByteOrder.nativeOrder());
         this.readView = allocation.buffer().asReadOnlyBuffer().order(ByteOrder.nativeOrder());
         this.maxPayload = FramedRingDescriptor.maxPayload(capacity);
@@ -108,27 +106,16 @@ public final class FramedRingBuffer extends SpscRingIndices implements AutoClose
             throw new IllegalArgumentException("maxRecords must be at least 1, was " + maxRecords);
         }
         long h = head;
-        long available = tailCache - h;
+        // One acquire per batch: it sees every record published before this call, and costs one
+        // transfer of the producer's cache line, however many records follow.
+        long available = acquireTail() - h;
         if (available == 0) {
-            tailCache = acquireTail();
-            available = tailCache - h;
-            if (available == 0) {
-                return 0;
-            }
+            return 0;
         }
         int records = 0;
         long consumed = 0;
         try {
-            while (records < maxRecords) {
-                if (consumed == available) {
-                    // Drained the cached view: look once more, the producer may have published since.
-                    long t = acquireTail();
-                    if (t == tailCache) {
-                        break;
-                    }
-                    tailCache = t;
-                    available = t - h;
-                }
+            while (consumed < available && records < maxRecords) {
                 int index = (int) (h + consumed) & mask;
                 int length = memory.getInt(index);
                 if (length == PADDING) {
@@ -156,21 +143,6 @@ public final class FramedRingBuffer extends SpscRingIndices implements AutoClose
         return read(handler, Integer.MAX_VALUE);
     }
 
-    /**
-     * Frees the ring's memory where later access is checked (Java 22+); otherwise the garbage
-     * collector frees it once the ring is unreachable. Call only after both sides have stopped.
-     */
-    @Override
-    public void close() {
-        if (allocation.accessChecked()) {
-            allocation.free();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "FramedRingBuffer[capacity=" + capacity + ", size=" + size() + "]";
-    }
 
     /** Finds room for a record, writing a padding header at the wrap point if needed; -1 when full. */
     private int claim(int length) {

@@ -52,10 +52,11 @@ abstract class RingPadTail extends RingConsumerFields {
  * a release store; the consumer reads {@code tail} with an acquire load before reading those bytes, so
  * it sees them whole. Symmetrically the consumer releases {@code head} after its last read of a region
  * and the producer acquires {@code head} before overwriting it, so no byte is overwritten while still
- * being read. Each side reads the other's index only when its cached copy says there is no room (or
- * nothing to read), which keeps the cross-core traffic to one cache-line transfer per batch.
+ * being read. The producer reads {@code head} only when its cached copy says there is no room; the
+ * consumer reads {@code tail} at most once per batch, so cross-core traffic on the indices is one
+ * cache-line transfer per batch, not per byte or record.
  */
-abstract class SpscRingIndices extends RingPadTail {
+abstract class SpscRingIndices extends RingPadTail implements AutoCloseable {
     static final VarHandle TAIL;
     static final VarHandle HEAD;
 
@@ -71,6 +72,8 @@ abstract class SpscRingIndices extends RingPadTail {
 
     final int capacity;
     final int mask;
+    /** The ring's memory: {@code capacity} bytes, cache-line aligned. */
+    final NativeMemory.Allocation allocation;
 
     SpscRingIndices(int capacity, int minCapacity) {
         if (capacity < minCapacity || capacity > (1 << 30) || Integer.bitCount(capacity) != 1) {
@@ -79,6 +82,23 @@ abstract class SpscRingIndices extends RingPadTail {
         }
         this.capacity = capacity;
         this.mask = capacity - 1;
+        this.allocation = NativeMemory.get().allocate(capacity);
+    }
+
+    /**
+     * Frees the ring's memory where later access is checked (Java 22+); otherwise the garbage
+     * collector frees it once the ring is unreachable. Call only after both sides have stopped.
+     */
+    @Override
+    public void close() {
+        if (allocation.accessChecked()) {
+            allocation.free();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[capacity=" + capacity + ", size=" + size() + "]";
     }
 
     final long acquireHead() {

@@ -27,8 +27,7 @@ import java.util.Objects;
  * <p>Exactly one producer thread and one consumer thread; see {@link SpscRingIndices} for the memory
  * ordering argument. For length-prefixed records use {@link FramedRingBuffer}.
  */
-public final class ZeroCopyRingBuffer extends SpscRingIndices implements AutoCloseable {
-    private final NativeMemory.Allocation allocation;
+public final class ZeroCopyRingBuffer extends SpscRingIndices {
     private final ByteBuffer producerView;
     private final ByteBuffer consumerView;
 
@@ -38,7 +37,6 @@ public final class ZeroCopyRingBuffer extends SpscRingIndices implements AutoClo
      */
     public ZeroCopyRingBuffer(int capacity) {
         super(capacity, 8);
-        this.allocation = NativeMemory.get().allocate(capacity);
         this.producerView = allocation.buffer().duplicate();
         this.consumerView = allocation.buffer().asReadOnlyBuffer();
     }
@@ -179,19 +177,4 @@ public final class ZeroCopyRingBuffer extends SpscRingIndices implements AutoClo
         return total;
     }
 
-    /**
-     * Frees the ring's memory where later access is checked (Java 22+); otherwise the garbage
-     * collector frees it once the ring is unreachable. Call only after both sides have stopped.
-     */
-    @Override
-    public void close() {
-        if (allocation.accessChecked()) {
-            allocation.free();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "ZeroCopyRingBuffer[capacity=" + capacity + ", size=" + size() + "]";
-    }
 }
