@@ -138,7 +138,7 @@ public final class EngineDemo {
     private static void framedRingDemo(double seconds) throws InterruptedException {
         System.out.println("\n4. FramedRingBuffer: length-prefixed records, batch reads in place");
         FramedRingBuffer ring = new FramedRingBuffer(1 << 16);
-        byte[] message = "64 bytes of payload: zsync moves messages between Kafka topics!".getBytes(
+        byte[] message = "64 bytes of payload: zsync moves messages between Kafka topics!!".getBytes(
                 StandardCharsets.US_ASCII);
         long[] received = new long[1];
         long[] badRecords = new long[1];
