@@ -53,10 +53,6 @@ final class Block {
         return OWNER.compareAndSet(this, null, RETIRED) || OWNER.get(this) == RETIRED;
     }
 
-    boolean isRetired() {
-        return OWNER.get(this) == RETIRED;
-    }
-
     /** A region of native memory and the blocks carved from it; freed as a whole. */
     static final class Slab {
         final NativeMemory.Allocation memory;

@@ -66,10 +66,6 @@ final class ThreadCache {
         return stacks[sizeClass].length;
     }
 
-    int size(int sizeClass) {
-        return sizes[sizeClass];
-    }
-
     boolean isOwnerDead() {
         Thread t = owner.get();
         return t == null || !t.isAlive();
