@@ -1,5 +1,7 @@
 package io.zsync;
 
+import io.zsync.accel.AsyncHardwareOps;
+import io.zsync.accel.HardwareAccel;
 import io.zsync.io.Io;
 import io.zsync.zerocopy.BufferPool;
 import io.zsync.zerocopy.FramedRingBuffer;
@@ -40,5 +42,25 @@ public final class Zsync {
     /** The blocking execution model: operations run on the caller's thread. */
     public static Io blockingIo() {
         return Io.blocking();
+    }
+
+    /** A thread-pool execution model with {@code threads} threads; close it when done. */
+    public static Io threadPoolIo(int threads) {
+        return Io.threadPool(threads);
+    }
+
+    /** The virtual-thread execution model (a logged pool fallback before Java 21); close it when done. */
+    public static Io virtualThreadIo() {
+        return Io.virtualThreads();
+    }
+
+    /** The JVM's hardware accelerator: CPU features and SIMD payload operations. */
+    public static HardwareAccel hardwareAccel() {
+        return HardwareAccel.init();
+    }
+
+    /** The accelerator's operations started asynchronously on {@code io}. */
+    public static AsyncHardwareOps asyncHardwareOps(Io io) {
+        return AsyncHardwareOps.init(io);
     }
 }

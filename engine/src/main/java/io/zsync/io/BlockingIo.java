@@ -25,6 +25,16 @@ final class BlockingIo implements Io {
     }
 
     @Override
+    public int parallelism() {
+        return 1;
+    }
+
+    @Override
+    public boolean runsInline() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "blocking";
     }
