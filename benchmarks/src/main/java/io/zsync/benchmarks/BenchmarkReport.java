@@ -38,6 +38,21 @@ public final class BenchmarkReport {
         add(new Group("pool", "Acquire + release of a 64 KiB direct buffer, 1 thread (ns/op)",
                 "io\\.zsync\\.zerocopy\\.(BufferPoolBenchmark|NettyThreadCacheBenchmark)\\.", "zsyncPool",
                 List.of("nettyPooledThreadCache", "nettyPooledDefault", "allocateDirect"), null, false));
+        add(new Group("xor", "XOR with a 13-byte key: Vector API vs scalar paths vs a copy of the same bytes (GB/s)",
+                "io\\.zsync\\.accel\\.XorBenchmark\\.", "vector",
+                List.of("scalarLong", "byteLoop", "arraycopy"), null, true));
+        add(new Group("copy", "optimizedCopy vs System.arraycopy / direct bulk put (GB/s)",
+                "io\\.zsync\\.accel\\.CopyCompareCrcBenchmark\\.(zsyncCopy|jdkCopy)$", "zsyncCopy",
+                List.of("jdkCopy"), null, true));
+        add(new Group("compare", "optimizedCompare vs Arrays.mismatch / ByteBuffer.mismatch, equal data (GB/s)",
+                "io\\.zsync\\.accel\\.CopyCompareCrcBenchmark\\.(zsyncCompare|jdkMismatch)$", "zsyncCompare",
+                List.of("jdkMismatch"), null, true));
+        add(new Group("crc32c", "crc32c vs java.util.zip.CRC32C (GB/s)",
+                "io\\.zsync\\.accel\\.CopyCompareCrcBenchmark\\.(zsyncCrc32c|jdkCrc32c)$", "zsyncCrc32c",
+                List.of("jdkCrc32c"), null, true));
+        add(new Group("parallel", "parallelProcess, 256 Ki ints, CPU-bound function (ms/op)",
+                "io\\.zsync\\.accel\\.ParallelProcessBenchmark\\.", "twoThreads",
+                List.of("oneThread"), null, false));
     }
 
     private static void add(Group g) {
@@ -84,16 +99,79 @@ public final class BenchmarkReport {
             options.warmupIterations(1).warmupTime(TimeValue.seconds(1))
                     .measurementIterations(2).measurementTime(TimeValue.seconds(1));
         }
-        Map<String, Result<?>> scores = new LinkedHashMap<>();
+        Map<String, Map<String, Result<?>>> byParams = new LinkedHashMap<>();
+        Map<String, Integer> sizes = new LinkedHashMap<>();
         for (RunResult r : new Runner(options.build()).run()) {
             String label = r.getParams().getBenchmark();
             label = label.substring(label.lastIndexOf('.') + 1);
             Result<?> score = group.metric() == null
                     ? r.getPrimaryResult()
                     : r.getSecondaryResults().get(group.metric());
-            scores.put(label, score);
+            StringBuilder key = new StringBuilder();
+            for (String param : r.getParams().getParamsKeys()) {
+                key.append(String.format(Locale.ROOT, "%-8s", param.equals("size")
+                        ? humanSize(Integer.parseInt(r.getParams().getParam(param)))
+                        : r.getParams().getParam(param)));
+            }
+            String size = r.getParams().getParam("size");
+            if (size != null) {
+                sizes.put(key.toString(), Integer.parseInt(size));
+            }
+            byParams.computeIfAbsent(key.toString(), k -> new LinkedHashMap<>()).put(label, score);
         }
-        return table(group, scores);
+        if (byParams.size() == 1 && byParams.containsKey("")) {
+            return table(group, byParams.get(""));
+        }
+        return paramTable(group, byParams, sizes);
+    }
+
+    static String humanSize(int bytes) {
+        if (bytes >= 1 << 20 && bytes % (1 << 20) == 0) {
+            return (bytes >> 20) + " MiB";
+        }
+        if (bytes >= 1 << 10 && bytes % (1 << 10) == 0) {
+            return (bytes >> 10) + " KiB";
+        }
+        return bytes + " B";
+    }
+
+    /** One row per parameter combination; with a size parameter, throughput is shown in GB/s. */
+    static String paramTable(Group group, Map<String, Map<String, Result<?>>> byParams, Map<String, Integer> sizes) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%n%s%n", group.title()));
+        List<String> order = new ArrayList<>();
+        order.add(group.ours());
+        order.addAll(group.peers());
+        sb.append(String.format(Locale.ROOT, "  %-16s", "params"));
+        for (String name : order) {
+            sb.append(String.format(Locale.ROOT, " %12s", name));
+        }
+        for (String peer : group.peers()) {
+            sb.append(String.format(Locale.ROOT, " %14s", "vs " + peer));
+        }
+        sb.append(System.lineSeparator());
+        for (Map.Entry<String, Map<String, Result<?>>> row : byParams.entrySet()) {
+            Integer size = sizes.get(row.getKey());
+            sb.append(String.format(Locale.ROOT, "  %-16s", row.getKey().trim()));
+            for (String name : order) {
+                Result<?> r = row.getValue().get(name);
+                double value = r == null ? Double.NaN : r.getScore() * (size == null ? 1 : size / 1e9);
+                sb.append(String.format(Locale.ROOT, " %12.2f", value));
+            }
+            Result<?> ours = row.getValue().get(group.ours());
+            for (String peer : group.peers()) {
+                Result<?> r = row.getValue().get(peer);
+                String ratio = "";
+                if (ours != null && r != null) {
+                    double x = group.higherIsBetter() ? ours.getScore() / r.getScore() : r.getScore() / ours.getScore();
+                    ratio = String.format(Locale.ROOT, "%.2fx", x);
+                }
+                sb.append(String.format(Locale.ROOT, " %14s", ratio));
+            }
+            sb.append(System.lineSeparator());
+        }
+        sb.append(String.format(Locale.ROOT, "  (ratio > 1 means %s is faster)%n", group.ours()));
+        return sb.toString();
     }
 
     static String table(Group group, Map<String, Result<?>> scores) {
