@@ -11,8 +11,11 @@ import java.util.Locale;
  * and 8-byte paths load the key at any phase with one unaligned read.
  */
 public final class XorKey {
-    /** Enough repetition for the widest vectors (2048-bit SVE) plus one 8-byte word. */
-    static final int PATTERN_SLACK = 256 + 8;
+    /**
+     * Enough repetition for four of the widest vectors (2048-bit SVE) plus one 8-byte word: the vector
+     * path loads the keys for four consecutive blocks from one contiguous stretch.
+     */
+    static final int PATTERN_SLACK = 4 * 256 + 8;
 
     private final byte[] key;
     private final byte[] pattern;
