@@ -171,19 +171,7 @@ public final class AsyncHardwareOps {
     public void parallelProcess(int[] items, IntUnaryOperator fn) {
         Args.notNull(items, "items");
         Args.notNull(fn, "fn");
-        run(items.length, Integer.BYTES, (from, to, cancelled) -> {
-            for (int i = from; i < to; i++) {
-                if ((i - from) % CANCEL_CHECK_INTERVAL == 0 && cancelled.get()) {
-                    return -1;
-                }
-                try {
-                    items[i] = fn.applyAsInt(items[i]);
-                } catch (RuntimeException | Error e) {
-                    throw new ItemFailure(i, e);
-                }
-            }
-            return to;
-        });
+        run(items.length, Integer.BYTES, i -> items[i] = fn.applyAsInt(items[i]));
     }
 
     /**
@@ -196,19 +184,7 @@ public final class AsyncHardwareOps {
     public void parallelProcess(long[] items, LongUnaryOperator fn) {
         Args.notNull(items, "items");
         Args.notNull(fn, "fn");
-        run(items.length, Long.BYTES, (from, to, cancelled) -> {
-            for (int i = from; i < to; i++) {
-                if ((i - from) % CANCEL_CHECK_INTERVAL == 0 && cancelled.get()) {
-                    return -1;
-                }
-                try {
-                    items[i] = fn.applyAsLong(items[i]);
-                } catch (RuntimeException | Error e) {
-                    throw new ItemFailure(i, e);
-                }
-            }
-            return to;
-        });
+        run(items.length, Long.BYTES, i -> items[i] = fn.applyAsLong(items[i]));
     }
 
     /**
@@ -222,39 +198,16 @@ public final class AsyncHardwareOps {
     public <T> void parallelProcess(T[] items, UnaryOperator<T> fn) {
         Args.notNull(items, "items");
         Args.notNull(fn, "fn");
-        // References are 4 or 8 bytes; lines of 16 references are whole lines either way.
-        run(items.length, 4, (from, to, cancelled) -> {
-            for (int i = from; i < to; i++) {
-                if ((i - from) % CANCEL_CHECK_INTERVAL == 0 && cancelled.get()) {
-                    return -1;
-                }
-                try {
-                    items[i] = fn.apply(items[i]);
-                } catch (RuntimeException | Error e) {
-                    throw new ItemFailure(i, e);
-                }
-            }
-            return to;
-        });
+        // References are 4 or 8 bytes; 16 of them fill whole lines either way.
+        run(items.length, 4, i -> items[i] = fn.apply(items[i]));
     }
 
-    /** One chunk's loop: processes [from, to) unless cancelled, throws ItemFailure on the first failure. */
-    private interface Chunk {
-        int process(int from, int to, AtomicBoolean cancelled);
+    /** Replaces the item at one index. */
+    private interface Item {
+        void process(int index);
     }
 
-    /** Carries the failing item's index out of a chunk loop. */
-    private static final class ItemFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final int item;
-
-        ItemFailure(int item, Throwable cause) {
-            super(null, cause, false, false);
-            this.item = item;
-        }
-    }
-
-    private void run(int count, int elementBytes, Chunk chunk) {
+    private void run(int count, int elementBytes, Item item) {
         if (count == 0) {
             return;
         }
@@ -275,13 +228,8 @@ public final class AsyncHardwareOps {
             }
             int number = c;
             futures[started++] = io.submit(() -> {
-                try {
-                    return chunk.process(from, to, cancelled);
-                } catch (ItemFailure e) {
-                    cancelled.set(true);
-                    failure.compareAndSet(null, new ParallelProcessException(number, from, to, e.item, e.getCause()));
-                    return null;
-                }
+                processChunk(number, from, to, item, cancelled, failure);
+                return null;
             });
         }
         RuntimeException notRun = awaitAll(futures, started, cancelled);
@@ -294,7 +242,28 @@ public final class AsyncHardwareOps {
         }
     }
 
-    /** Waits for every chunk, so none is still writing into the array afterwards; returns why a chunk did not run. */
+    /** Processes [from, to) unless another chunk failed; on the first failure, records it and stops all. */
+    private static void processChunk(int number, int from, int to, Item item, AtomicBoolean cancelled,
+                                     AtomicReference<ParallelProcessException> failure) {
+        for (int i = from; i < to; i++) {
+            if ((i - from) % CANCEL_CHECK_INTERVAL == 0 && cancelled.get()) {
+                return;
+            }
+            try {
+                item.process(i);
+            } catch (RuntimeException | Error e) {
+                cancelled.set(true);
+                failure.compareAndSet(null, new ParallelProcessException(number, from, to, i, e));
+                return;
+            }
+        }
+    }
+
+    /**
+     * Waits for every chunk, so none is still writing into the array afterwards; returns why a chunk did
+     * not run. Ordering: a chunk's plain writes to the array happen before it completes its future, and
+     * {@code get()} returning happens after that completion, so the caller sees every item written.
+     */
     private RuntimeException awaitAll(CompletableFuture<Object>[] futures, int count, AtomicBoolean cancelled) {
         boolean interrupted = false;
         RuntimeException other = null;

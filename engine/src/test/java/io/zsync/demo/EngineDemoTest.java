@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class EngineDemoTest {
 
     @Test
-    void shouldWalkThroughEveryZeroCopyFeatureAndVerifyItsData() throws Exception {
+    void shouldWalkThroughEveryFeatureAndVerifyItsData() throws Exception {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -26,5 +26,7 @@ class EngineDemoTest {
         assertTrue(out.contains("checksums match=true"), out);
         assertTrue(out.contains("corrupt 0"), out);
         assertTrue(out.contains("in use 0 B"), out);
+        assertTrue(out.contains("every model gave the same bytes=true"), out);
+        assertTrue(out.contains("every item mapped=true"), out);
     }
 }
