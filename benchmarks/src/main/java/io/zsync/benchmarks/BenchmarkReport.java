@@ -19,7 +19,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs benchmark groups side by side in one JVM session and prints each group's table with zsync's
  * ratio to every peer. {@code java -jar benchmarks/target/zsync-benchmarks.jar ring pool xor copy compare
- * crc32c parallel}; no group means all; groups with parameters (size, memory) print one row per combination; {@code --quick} shortens warmup and measurement for a smoke run. For plain JMH use
+ * crc32c parallel}; no group means all. Groups with parameters (size, memory) print one row per
+ * combination. {@code --quick} shortens warmup and measurement for a smoke run. For plain JMH use
  * {@code java -cp benchmarks/target/zsync-benchmarks.jar org.openjdk.jmh.Main}.
  */
 public final class BenchmarkReport {
