@@ -34,4 +34,14 @@ public class PayloadState {
         dstBuffer = ByteBuffer.allocateDirect(size);
         dstBuffer.put(0, srcArray);
     }
+
+    /** The JDK's own copy of the payload: the bandwidth reference the other benchmarks are held to. */
+    public int jdkCopy() {
+        if (heap) {
+            System.arraycopy(srcArray, 0, dstArray, 0, size);
+        } else {
+            dstBuffer.put(0, srcBuffer, 0, size);
+        }
+        return size;
+    }
 }

@@ -82,11 +82,6 @@ public class XorBenchmark {
 
     @Benchmark
     public int arraycopy(PayloadState p) {
-        if (p.heap) {
-            System.arraycopy(p.srcArray, 0, p.dstArray, 0, p.size);
-        } else {
-            p.dstBuffer.put(0, p.srcBuffer, 0, p.size);
-        }
-        return p.size;
+        return p.jdkCopy();
     }
 }

@@ -1,5 +1,6 @@
 package io.zsync.accel;
 
+import static io.zsync.accel.Implementations.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -33,12 +34,6 @@ class CopyCompareCrcTest {
             }
         }
         return -1;
-    }
-
-    private static byte[] random(Random random, int size) {
-        byte[] bytes = new byte[size];
-        random.nextBytes(bytes);
-        return bytes;
     }
 
     @Test

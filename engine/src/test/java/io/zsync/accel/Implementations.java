@@ -3,6 +3,7 @@ package io.zsync.accel;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Assumptions;
 
@@ -43,6 +44,12 @@ final class Implementations {
             buffer.put(0, bytes);
             return buffer;
         }
+    }
+
+    static byte[] random(Random random, int size) {
+        byte[] bytes = new byte[size];
+        random.nextBytes(bytes);
+        return bytes;
     }
 
     static byte[] contents(ByteBuffer buffer) {

@@ -1,5 +1,6 @@
 package io.zsync.accel;
 
+import static io.zsync.accel.Implementations.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -19,12 +20,6 @@ class XorTest {
         for (int i = 0; i < length; i++) {
             dst[dstOffset + i] = (byte) (src[srcOffset + i] ^ key[(int) (((long) phase + i) % key.length)]);
         }
-    }
-
-    private static byte[] random(Random random, int size) {
-        byte[] bytes = new byte[size];
-        random.nextBytes(bytes);
-        return bytes;
     }
 
     @ParameterizedTest
