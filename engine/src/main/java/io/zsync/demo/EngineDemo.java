@@ -193,15 +193,19 @@ public final class EngineDemo {
         for (Io io : new Io[] {Io.blocking(), Io.threadPool(2), Io.virtualThreads()}) {
             try (io) {
                 byte[] data = original.clone();
-                long start = System.nanoTime();
-                accel.optimizedXor(io, data, data, key);
-                double maskMs = (System.nanoTime() - start) / 1e6;
-                boolean masked = accel.optimizedCompare(io, data, original) >= 0;
-                accel.optimizedXor(io, data, data, key);
+                double maskMs = Double.MAX_VALUE;
+                boolean masked = true;
+                for (int round = 0; round < 5; round++) { // best of five: the first rounds include JIT work
+                    long start = System.nanoTime();
+                    accel.optimizedXor(io, data, data, key);
+                    maskMs = Math.min(maskMs, (System.nanoTime() - start) / 1e6);
+                    masked &= accel.optimizedCompare(io, data, original) >= 0;
+                    accel.optimizedXor(io, data, data, key);
+                }
                 boolean identical = accel.optimizedCompare(io, data, original) == -1
                         && accel.crc32c(io, data) == expectedCrc;
                 allIdentical &= masked && identical;
-                System.out.printf("   %-40s XOR 16 MiB in place with %s in %6.2f ms, unmasked identical=%b%n",
+                System.out.printf("   %-40s XOR 16 MiB in place with %s, best of 5: %6.2f ms, unmasked identical=%b%n",
                         io.name(), accel.implementation(), maskMs, identical);
             }
         }
