@@ -2,7 +2,6 @@ package io.zsync.io;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -84,9 +83,6 @@ abstract class ExecutorIo implements Io {
         if (cause instanceof Error) {
             throw (Error) cause;
         }
-        if (cause instanceof CancellationException) {
-            throw (CancellationException) cause;
-        }
         throw new CompletionException(cause);
     }
 
@@ -103,11 +99,6 @@ abstract class ExecutorIo implements Io {
     @Override
     public void close() {
         executor.shutdown();
-    }
-
-    /** Whether {@link #close()} was called. */
-    boolean isClosed() {
-        return executor.isShutdown();
     }
 
     @Override
