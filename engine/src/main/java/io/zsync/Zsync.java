@@ -3,6 +3,9 @@ package io.zsync;
 import io.zsync.accel.AsyncHardwareOps;
 import io.zsync.accel.HardwareAccel;
 import io.zsync.io.Io;
+import io.zsync.stream.RealtimeStream;
+import io.zsync.stream.RealtimeStreams;
+import io.zsync.stream.StreamBuilder;
 import io.zsync.zerocopy.BufferPool;
 import io.zsync.zerocopy.FramedRingBuffer;
 import io.zsync.zerocopy.ZeroCopyIo;
@@ -57,6 +60,26 @@ public final class Zsync {
     /** The JVM's hardware accelerator: CPU features and SIMD payload operations. */
     public static HardwareAccel hardwareAccel() {
         return HardwareAccel.init();
+    }
+
+    /** Settings for a new realtime stream, starting from the defaults. */
+    public static StreamBuilder streamBuilder() {
+        return new StreamBuilder();
+    }
+
+    /** The high-throughput stream preset; see {@link RealtimeStreams#highThroughput()}. */
+    public static RealtimeStream highThroughputStream() {
+        return RealtimeStreams.createHighThroughputStream();
+    }
+
+    /** The low-latency stream preset; see {@link RealtimeStreams#lowLatency()}. */
+    public static RealtimeStream lowLatencyStream() {
+        return RealtimeStreams.createLowLatencyStream();
+    }
+
+    /** The reliable stream preset; see {@link RealtimeStreams#reliable()}. */
+    public static RealtimeStream reliableStream() {
+        return RealtimeStreams.createReliableStream();
     }
 
     /** The accelerator's operations started asynchronously on {@code io}. */

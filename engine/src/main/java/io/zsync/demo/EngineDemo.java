@@ -24,9 +24,10 @@ import java.util.zip.CRC32C;
 
 /**
  * Walks through the engine's features with live output, as the reference design's demo does. Today
- * that is the zero-copy group (the buffer pool, zero-copy file I/O, both rings moving data between two
- * threads) and hardware acceleration (CPU features, SIMD XOR and CRC32C under each execution model,
- * parallelProcess). Runs in a few seconds; {@code --seconds N} lengthens the ring run.
+ * covers all three groups: zero-copy (the buffer pool, zero-copy file I/O, both rings moving data
+ * between two threads), hardware acceleration (CPU features, SIMD XOR and CRC32C under each execution
+ * model, parallelProcess) and realtime streams (priorities under overload, deadlines, the rate limit,
+ * fan-out, every backpressure strategy, the presets). Runs in a few seconds; {@code --seconds N} lengthens the ring run.
  */
 public final class EngineDemo {
     private EngineDemo() {
@@ -42,6 +43,7 @@ public final class EngineDemo {
             byteRingDemo(seconds / 2);
             framedRingDemo(seconds / 2);
             accelDemo();
+            StreamDemo.run(pool, seconds);
             System.out.println("\nDone. Pool after close of every lease: " + describe(pool.stats()));
         }
     }

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -41,6 +42,7 @@ public final class RealtimeStream implements AutoCloseable {
     private static final int STOPPED = 2;
     private static final long MAX_RATE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long JOIN_MILLIS = 10_000;
+    private static final long PURGE_INTERVAL_MICROS = 1_000;
 
     final String name;
     final TimeSource clock;
@@ -72,6 +74,7 @@ public final class RealtimeStream implements AutoCloseable {
     private boolean dispatcherSleeping;
     private boolean paused;
     private long earliestDeadlineHint = StreamMessage.NO_DEADLINE;
+    private long nextPurgeMicros = Long.MIN_VALUE;
     private final long[] accepted = new long[Priority.COUNT];
     // Mirrors buffer.size() for the dispatcher's lock-free "anything to do?" check while spinning.
     private volatile int bufferedHint;
@@ -90,6 +93,7 @@ public final class RealtimeStream implements AutoCloseable {
     private final boolean[] firstDeadLetterLogged = new boolean[DeadLetterReason.values().length];
 
     private final Thread dispatcher;
+    private final CountDownLatch dispatcherReady = new CountDownLatch(1);
     private final List<StreamMessage> stoppedBuffer = new ArrayList<>();
     private final Object closeLock = new Object();
     private CloseReport closeReport;
@@ -124,6 +128,20 @@ public final class RealtimeStream implements AutoCloseable {
         dispatcher.setDaemon(true);
         dispatcher.setPriority(realtime ? Thread.MAX_PRIORITY : Thread.NORM_PRIORITY);
         dispatcher.start();
+        // The stream is returned ready: a real-time dispatcher has loaded JNA and asked for its
+        // scheduling before the first message could wait behind that.
+        boolean interrupted = false;
+        while (true) {
+            try {
+                dispatcherReady.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ------------------------------------------------------------------ sending
@@ -297,10 +315,15 @@ public final class RealtimeStream implements AutoCloseable {
         long nanos = blockTimeoutNanos;
         blockedSenders++;
         try {
-            while (!fits(m)) {
+            while (true) {
+                // The state is checked after every wake-up, even one that found room: a message accepted
+                // after close began could land behind a dispatcher that has already finished.
                 if (state != RUNNING) {
                     throw new IllegalStateException("Stream '" + name + "' closed while message " + m.id()
                             + " waited for room; it was not sent");
+                }
+                if (fits(m)) {
+                    return;
                 }
                 if (nanos <= 0) {
                     throw full(m, "block, waited " + TimeUnit.NANOSECONDS.toMillis(blockTimeoutNanos) + " ms");
@@ -339,12 +362,17 @@ public final class RealtimeStream implements AutoCloseable {
         return dead;
     }
 
-    /** Dead-letters every expired buffered message, if any can have expired. Under the lock. */
+    /**
+     * Dead-letters every expired buffered message, if any can have expired, at most once per
+     * {@value #PURGE_INTERVAL_MICROS} µs: a full buffer under steady expiry would otherwise be rescanned
+     * on every send. Under the lock.
+     */
     private List<DeadLetter> purgeExpired(List<DeadLetter> dead) {
         long now = clock.epochMicros();
-        if (earliestDeadlineHint >= now) {
+        if (earliestDeadlineHint >= now || now < nextPurgeMicros) {
             return dead;
         }
+        nextPurgeMicros = now + PURGE_INTERVAL_MICROS;
         List<DeadLetter> expired = dead == null ? new ArrayList<>() : dead;
         // The exact earliest remaining deadline becomes the hint, so a full buffer of live messages is not
         // rescanned on every send.
@@ -530,8 +558,12 @@ public final class RealtimeStream implements AutoCloseable {
     }
 
     private void onDispatcherStart() {
-        if (realtime) {
-            RealtimeScheduling.applyToCurrentThread(name, cpu);
+        try {
+            if (realtime) {
+                RealtimeScheduling.applyToCurrentThread(name, cpu);
+            }
+        } finally {
+            dispatcherReady.countDown();
         }
     }
 

@@ -28,5 +28,10 @@ class EngineDemoTest {
         assertTrue(out.contains("in use 0 B"), out);
         assertTrue(out.contains("every model gave the same bytes=true"), out);
         assertTrue(out.contains("every item mapped=true"), out);
+        assertTrue(out.contains("6. Realtime streams"), out);
+        assertTrue(out.contains("CRITICAL: 960 of 960 delivered") || out.matches("(?s).*CRITICAL: (\\d+) of \\1 delivered.*"), out);
+        assertTrue(out.contains("unmasking subscriber read 1000 intact; drained=true, pool in use 0 B"), out);
+        assertTrue(out.contains("drop_oldest   delivered 100"), out);
+        assertTrue(out.contains("createReliableStream()"), out);
     }
 }

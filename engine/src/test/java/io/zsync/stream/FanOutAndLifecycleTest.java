@@ -295,7 +295,7 @@ class FanOutAndLifecycleTest {
         for (Thread t : senders) {
             t.join();
         }
-        assertTrue(report.drained(), "everything accepted before close was delivered");
+        assertTrue(report.drained(), "everything accepted before close was delivered: " + report);
         assertEquals(accepted.get(), delivered.get());
         assertTrue(refused.get() > 0 || accepted.get() == 300_000);
     }
