@@ -65,18 +65,18 @@ final class StreamDemo {
                 }
                 Priority p = sent % 50 == 0 ? Priority.CRITICAL : Priority.LOW;
                 try (StreamMessage m = StreamMessage.copyOf(pool, payload).priority(p)) {
-                    if (sent % 7 == 0) {
-                        // Every 7th carries a 20 ms deadline; LOW ones wait longer than that and expire.
+                    if (p == Priority.LOW && sent % 7 == 0) {
+                        // Every 7th LOW carries a 20 ms deadline; under overload it waits longer and expires.
                         m.deadline(System.currentTimeMillis() * 1000 + 20_000);
                     }
                     stream.send(io, m);
                 }
                 sent++;
             }
+            CloseReport report = stream.close(Duration.ofSeconds(5));
             StreamMetrics metrics = stream.metrics();
-            stream.closeNow();
-            System.out.printf("   %s: rate limit %,d/s, %,d sent at 2x the limit, %,d delivered%n", stream, rate, sent,
-                    metrics.deliveredTotal());
+            System.out.printf("   %s: %,d sent at 2x the limit, %,d delivered, drained on close=%s%n", stream, sent,
+                    metrics.deliveredTotal(), report.drained());
             System.out.printf("   dead letters: dropped oldest %,d, dropped newest %,d, expired %,d (listener saw %,d)%n",
                     metrics.deadLetters(DeadLetterReason.DROPPED_OLDEST),
                     metrics.deadLetters(DeadLetterReason.DROPPED_NEWEST), metrics.expired(), expired.get());
