@@ -51,9 +51,29 @@ public final class BenchmarkReport {
         add(new Group("crc32c", "crc32c vs java.util.zip.CRC32C (GB/s)",
                 "io\\.zsync\\.accel\\.CopyCompareCrcBenchmark\\.(zsyncCrc32c|jdkCrc32c)$", "zsyncCrc32c",
                 List.of("jdkCrc32c"), null, true));
+        add(new Group("stream", "Realtime stream throughput, 1 sender -> 1 subscriber, 64-byte payloads, no limit (messages/s)",
+                "io\\.zsync\\.stream\\.StreamThroughputBenchmark\\.", "highThroughputBatch64",
+                List.of("highThroughputOneAtATime", "lowLatencyOneAtATime", "reliableBatch64", "disruptorOneAtATime",
+                        "disruptorBatch64", "arrayBlockingQueue"), null, true));
+        add(new Group("ratelimit", "One rate-limit decision, 1 thread, clock read included (ns/op)",
+                "io\\.zsync\\.stream\\.TokenBucketBenchmark\\.", "zsyncTryAcquire",
+                List.of("bucket4jTryConsume"), null, false));
         add(new Group("parallel", "parallelProcess, 256 Ki ints, CPU-bound function (ms/op)",
                 "io\\.zsync\\.accel\\.ParallelProcessBenchmark\\.", "twoThreads",
                 List.of("oneThread"), null, false));
+    }
+
+    /** Paced measurements outside JMH, by name; {@code true} asks for the short version. */
+    interface Harness {
+        String run(boolean quick) throws Exception;
+    }
+
+    static final Map<String, Harness> HARNESSES = new LinkedHashMap<>();
+
+    static {
+        HARNESSES.put("latency", io.zsync.stream.StreamHarness::latency);
+        HARNESSES.put("overload", io.zsync.stream.StreamHarness::overload);
+        HARNESSES.put("rate", io.zsync.stream.StreamHarness::rate);
     }
 
     private static void add(Group g) {
@@ -73,10 +93,12 @@ public final class BenchmarkReport {
         }
         if (names.isEmpty()) {
             names.addAll(GROUPS.keySet());
+            names.addAll(HARNESSES.keySet());
         }
         for (String n : names) {
-            if (!GROUPS.containsKey(n)) {
-                System.err.println("Unknown benchmark group '" + n + "'; groups are " + GROUPS.keySet());
+            if (!GROUPS.containsKey(n) && !HARNESSES.containsKey(n)) {
+                System.err.println("Unknown benchmark group '" + n + "'; groups are " + GROUPS.keySet()
+                        + " and " + HARNESSES.keySet());
                 System.exit(2);
             }
         }
@@ -84,7 +106,13 @@ public final class BenchmarkReport {
         report.append(String.format("zsync benchmarks on Java %s, %s, %d cores%n", Runtime.version(), cpuModel(),
                 Runtime.getRuntime().availableProcessors()));
         for (String n : names) {
-            report.append(run(GROUPS.get(n), quick));
+            if (HARNESSES.containsKey(n)) {
+                String section = HARNESSES.get(n).run(quick);
+                System.out.print(section);
+                report.append(section);
+            } else {
+                report.append(run(GROUPS.get(n), quick));
+            }
         }
         System.out.println();
         System.out.println(report);
