@@ -19,8 +19,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs benchmark groups side by side in one JVM session and prints each group's table with zsync's
  * ratio to every peer. {@code java -jar benchmarks/target/zsync-benchmarks.jar ring pool xor copy compare
- * crc32c parallel}; no group means all. Groups with parameters (size, memory) print one row per
- * combination. {@code --quick} shortens warmup and measurement for a smoke run. For plain JMH use
+ * crc32c stream ratelimit parallel latency overload rate}; no group means all. Groups with parameters
+ * (size, memory) print one row per combination; {@code latency}, {@code overload} and {@code rate} are
+ * paced harnesses ({@link io.zsync.stream.StreamHarness}) rather than JMH runs. {@code --quick} shortens warmup and measurement for a smoke run. For plain JMH use
  * {@code java -cp benchmarks/target/zsync-benchmarks.jar org.openjdk.jmh.Main}.
  */
 public final class BenchmarkReport {
@@ -57,7 +58,7 @@ public final class BenchmarkReport {
                         "disruptorBatch64", "arrayBlockingQueue"), null, true));
         add(new Group("ratelimit", "One rate-limit decision, 1 thread, clock read included (ns/op)",
                 "io\\.zsync\\.stream\\.TokenBucketBenchmark\\.", "zsyncTryAcquire",
-                List.of("bucket4jTryConsume"), null, false));
+                List.of("zsyncTryAcquireClockPerBatch", "bucket4jTryConsume"), null, false));
         add(new Group("parallel", "parallelProcess, 256 Ki ints, CPU-bound function (ms/op)",
                 "io\\.zsync\\.accel\\.ParallelProcessBenchmark\\.", "twoThreads",
                 List.of("oneThread"), null, false));

@@ -80,7 +80,7 @@ public final class StreamHarness {
         AtomicLong warm = new AtomicLong(1);
         try (BufferPool pool = BufferPool.create(); RealtimeStream stream = RealtimeStreams.createLowLatencyStream()) {
             stream.subscribe(m -> {
-                long latency = System.nanoTime() - m.payload().getLong(0);
+                long latency = System.nanoTime() - m.getLong(0);
                 if (warm.get() == 0) {
                     histogram.recordValue(latency);
                 }
@@ -167,7 +167,7 @@ public final class StreamHarness {
              RealtimeStream stream = RealtimeStreams.lowLatency().withRateLimit(limit)
                      .withDeadLetterListener(dl -> { }).build()) {
             stream.subscribe(m -> {
-                long latency = System.nanoTime() - m.payload().getLong(0);
+                long latency = System.nanoTime() - m.getLong(0);
                 if (warm.get() == 0) {
                     (m.priority() == Priority.CRITICAL ? critical : low).recordValue(latency);
                 }

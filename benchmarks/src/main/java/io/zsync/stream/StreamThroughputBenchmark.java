@@ -56,7 +56,7 @@ public class StreamThroughputBenchmark {
         public void setUp() {
             pool = BufferPool.create();
             stream = preset().withBackpressure(Backpressure.BLOCK).build();
-            stream.subscribe(m -> sink += m.payload().getLong(0));
+            stream.subscribe(m -> sink += m.getLong(0));
         }
 
         @TearDown(Level.Trial)

@@ -2,7 +2,6 @@ package io.zsync.stream;
 
 import io.zsync.io.Io;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -50,6 +49,7 @@ public final class RealtimeStream implements AutoCloseable {
     final Ordering ordering;
     final WaitStrategy waitStrategy;
     final int batchSize;
+    final long latencySampleMask;
     private final long blockTimeoutNanos;
     private final long maxRecords;
     private final long maxBytes;
@@ -88,7 +88,6 @@ public final class RealtimeStream implements AutoCloseable {
     private final AtomicLongArray deadLetters = new AtomicLongArray(DeadLetterReason.values().length);
     private final AtomicLong callbackFailures = new AtomicLong();
     private final AtomicLongArray departedDelivered = new AtomicLongArray(Priority.COUNT);
-    private final Recorder[] latencyRecorders = new Recorder[Priority.COUNT];
     private final Histogram[] latencyTotals = new Histogram[Priority.COUNT];
     private final boolean[] firstDeadLetterLogged = new boolean[DeadLetterReason.values().length];
 
@@ -105,6 +104,7 @@ public final class RealtimeStream implements AutoCloseable {
         this.ordering = b.ordering;
         this.waitStrategy = b.waitStrategy;
         this.batchSize = b.batchSize;
+        this.latencySampleMask = b.latencySampling - 1;
         this.blockTimeoutNanos = b.blockTimeout.toNanos();
         this.maxRecords = b.maxRecords;
         this.maxBytes = b.maxBytes;
@@ -120,7 +120,6 @@ public final class RealtimeStream implements AutoCloseable {
         this.closeTimeout = b.closeTimeout;
         this.buffer = new MessageQueue(ordering);
         for (int i = 0; i < Priority.COUNT; i++) {
-            latencyRecorders[i] = new Recorder(3);
             latencyTotals[i] = new Histogram(3);
         }
         this.paused = b.startPaused;
@@ -192,6 +191,8 @@ public final class RealtimeStream implements AutoCloseable {
             try {
                 // Fast path: everything that simply fits, under one lock.
                 long nowMicros = Long.MIN_VALUE;
+                // One clock read per lock hold: the batch was sent at one moment.
+                long nowNanos = clock.nanoTime();
                 while (i < end) {
                     StreamMessage m = Objects.requireNonNull(messages[i], "messages[" + i + "] must not be null");
                     checkSendable(m);
@@ -206,7 +207,7 @@ public final class RealtimeStream implements AutoCloseable {
                             break;
                         }
                     }
-                    accept(m);
+                    accept(m, nowNanos);
                     accepted++;
                     i++;
                 }
@@ -259,7 +260,7 @@ public final class RealtimeStream implements AutoCloseable {
                     }
                 }
                 if (fits(m)) {
-                    accept(m);
+                    accept(m, clock.nanoTime());
                     accepted = true;
                 }
             }
@@ -289,7 +290,7 @@ public final class RealtimeStream implements AutoCloseable {
         return heldRecords < maxRecords && heldBytes + m.length() <= maxBytes;
     }
 
-    private void accept(StreamMessage m) {
+    private void accept(StreamMessage m, long nowNanos) {
         m.retainForStream(1);
         if (backpressure == Backpressure.BLOCK) {
             // The buffer's placement; it passes to the dispatcher and is released after the fan-out.
@@ -297,7 +298,7 @@ public final class RealtimeStream implements AutoCloseable {
         }
         m.sent = true;
         m.sequence = sequence++;
-        m.sendNanos = clock.nanoTime();
+        m.sendNanos = nowNanos;
         if (m.deadline() < earliestDeadlineHint) {
             earliestDeadlineHint = m.deadline();
         }
@@ -623,9 +624,11 @@ public final class RealtimeStream implements AutoCloseable {
         }
     }
 
-    void recordDelivery(StreamMessage m) {
-        long latency = clock.nanoTime() - m.sendNanos;
-        latencyRecorders[m.priority().ordinal()].recordValue(Math.max(0, latency));
+    /** Folds what a subscription recorded since the last call into the stream's latency totals. */
+    private void collectLatency(Subscription s) {
+        synchronized (latencyTotals) {
+            s.addLatencyTo(latencyTotals);
+        }
     }
 
     // ------------------------------------------------------------------ subscriptions
@@ -694,6 +697,11 @@ public final class RealtimeStream implements AutoCloseable {
         for (StreamMessage m : undelivered) {
             releaseUndelivered(m);
         }
+        // Counted once its thread has stopped, so no delivery is missed or counted twice.
+        for (Priority p : Priority.values()) {
+            departedDelivered.addAndGet(p.ordinal(), s.delivered(p));
+        }
+        collectLatency(s);
         return undelivered.size();
     }
 
@@ -707,9 +715,6 @@ public final class RealtimeStream implements AutoCloseable {
                     System.arraycopy(current, 0, next, 0, i);
                     System.arraycopy(current, i + 1, next, i, current.length - i - 1);
                     subscriptions = next;
-                    for (Priority p : Priority.values()) {
-                        departedDelivered.addAndGet(p.ordinal(), s.delivered(p));
-                    }
                     return s;
                 }
             }
@@ -792,9 +797,11 @@ public final class RealtimeStream implements AutoCloseable {
         }
         LatencySummary[] latency = new LatencySummary[Priority.COUNT];
         synchronized (latencyTotals) {
+            for (Subscription s : subscriptions) {
+                collectLatency(s);
+            }
             for (int i = 0; i < Priority.COUNT; i++) {
                 Histogram total = latencyTotals[i];
-                total.add(latencyRecorders[i].getIntervalHistogram());
                 latency[i] = total.getTotalCount() == 0 ? LatencySummary.EMPTY
                         : new LatencySummary(total.getTotalCount(), total.getValueAtPercentile(50),
                         total.getValueAtPercentile(99), total.getValueAtPercentile(99.9), total.getMaxValue());

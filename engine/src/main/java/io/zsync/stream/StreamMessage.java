@@ -269,6 +269,44 @@ public final class StreamMessage implements AutoCloseable {
     }
 
     /**
+     * One payload byte, read without allocating.
+     *
+     * @param index 0 to {@link #length()} - 1
+     * @return the byte
+     */
+    public byte get(int index) {
+        Objects.checkIndex(index, length);
+        checkLive();
+        return lease.buffer().get(index);
+    }
+
+    /**
+     * Eight payload bytes as a big-endian long, read without allocating.
+     *
+     * @param index 0 to {@link #length()} - 8
+     * @return the value
+     */
+    public long getLong(int index) {
+        Objects.checkFromIndexSize(index, Long.BYTES, length);
+        checkLive();
+        return lease.buffer().getLong(index);
+    }
+
+    /**
+     * Copies payload bytes into {@code dst} without allocating.
+     *
+     * @param index  the first payload byte
+     * @param dst    the destination
+     * @param offset where in {@code dst}
+     * @param count  how many bytes
+     */
+    public void copyTo(int index, byte[] dst, int offset, int count) {
+        Objects.checkFromIndexSize(index, count, length);
+        checkLive();
+        lease.buffer().get(index, dst, offset, count);
+    }
+
+    /**
      * Copies the payload into a new array.
      *
      * @return the payload's bytes

@@ -1,5 +1,8 @@
 package io.zsync.stream;
 
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +40,9 @@ final class Subscription implements Runnable {
     private final List<StreamMessage> leftovers = new ArrayList<>();
 
     private final AtomicLongArray delivered = new AtomicLongArray(Priority.COUNT);
+    // One writer per subscription (its delivery thread, or the dispatcher), so the single-writer recorder
+    // records with plain stores; readers swap its interval histogram out.
+    private final SingleWriterRecorder[] latency = new SingleWriterRecorder[Priority.COUNT];
     private final AtomicLong failed = new AtomicLong();
     private volatile Thread thread;
     private boolean errorLogged;
@@ -51,6 +57,16 @@ final class Subscription implements Runnable {
         this.maxQueueSize = maxQueueSize;
         this.bounded = stream.backpressure != Backpressure.BLOCK;
         this.queue = new MessageQueue(stream.ordering);
+        for (int i = 0; i < latency.length; i++) {
+            latency[i] = new SingleWriterRecorder(3);
+        }
+    }
+
+    /** Adds the latencies recorded since the last call to {@code totals}, by priority ordinal. */
+    void addLatencyTo(Histogram[] totals) {
+        for (int i = 0; i < latency.length; i++) {
+            totals[i].add(latency[i].getIntervalHistogram());
+        }
     }
 
     void start(String threadName, int threadPriority) {
@@ -213,8 +229,10 @@ final class Subscription implements Runnable {
             }
             return;
         }
-        stream.recordDelivery(m);
         int p = m.priority().ordinal();
+        if ((m.sequence & stream.latencySampleMask) == 0) {
+            latency[p].recordValue(Math.max(0, stream.clock.nanoTime() - m.sendNanos));
+        }
         // Single writer per subscription; the ordered store publishes the count to metric readers.
         delivered.lazySet(p, delivered.get(p) + 1);
     }
