@@ -231,10 +231,76 @@ public final class StreamHarness {
                 }
             }
             measured = (delivered.get() - startCount) / ((System.nanoTime() - start) / 1e9);
-            stream.closeNow();
+            stream.close(Duration.ofSeconds(5));
         }
         return String.format(Locale.ROOT, "%nRate limit %,d msg/s (burst %,d), sender flooding under block, measured over %d s"
                         + " after the first second: %,.0f msg/s delivered, %+.2f%% off the limit (target within 1%%)%n",
                 limit, limit / 10, seconds, measured, (measured / limit - 1) * 100);
+    }
+
+    /**
+     * The sweep behind the presets' settings: flood throughput (block, 2 s after 1 s of warm-up) for
+     * each delivery mode, batch size and wait strategy, sending in batches of 64 and one at a time.
+     */
+    public static String presets(boolean quick) throws Exception {
+        int seconds = quick ? 1 : 2;
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%nPreset sweep: flood throughput, 1 sender -> 1"
+                + " subscriber, 64-byte payloads, block, %d s per row (messages/s)%n", seconds));
+        sb.append(String.format(Locale.ROOT, "  %-52s %14s %14s%n", "settings", "batches of 64", "one at a time"));
+        for (boolean dispatcherDelivery : new boolean[] {true, false}) {
+            for (int batch : new int[] {16, 64, 256, 1024}) {
+                for (WaitStrategy wait : new WaitStrategy[] {WaitStrategy.PARK, WaitStrategy.BACKOFF}) {
+                    StreamBuilder b = new StreamBuilder().withName("sweep").withBufferSize(65_536, 256L << 20)
+                            .withBatchSize(batch).withWaitStrategy(wait).withLatencySampling(16);
+                    if (dispatcherDelivery) {
+                        b.withDispatcherDelivery();
+                    }
+                    String name = (dispatcherDelivery ? "dispatcher delivery" : "subscriber thread")
+                            + ", batch " + batch + ", " + wait.name().toLowerCase(Locale.ROOT);
+                    double batched = flood(b, seconds, true);
+                    double single = flood(b, seconds, false);
+                    sb.append(String.format(Locale.ROOT, "  %-52s %,14.0f %,14.0f%n", name, batched, single));
+                }
+            }
+        }
+        System.out.print(sb);
+        return sb.toString();
+    }
+
+    private static double flood(StreamBuilder builder, int seconds, boolean batched) throws IOException {
+        AtomicLong delivered = new AtomicLong();
+        try (BufferPool pool = BufferPool.create(); RealtimeStream stream = builder.build()) {
+            stream.subscribe(m -> delivered.lazySet(delivered.get() + m.get(0) + 1));
+            byte[] payload = new byte[MESSAGE];
+            StreamMessage[] batch = new StreamMessage[64];
+            long start = System.nanoTime() + 1_000_000_000L;
+            long end = start + seconds * 1_000_000_000L;
+            long startCount = -1;
+            long now;
+            while ((now = System.nanoTime()) < end) {
+                if (startCount < 0 && now >= start) {
+                    startCount = delivered.get();
+                    start = now;
+                }
+                if (batched) {
+                    for (int i = 0; i < batch.length; i++) {
+                        batch[i] = StreamMessage.copyOf(pool, payload);
+                    }
+                    stream.sendBatch(Io.blocking(), batch, 0, batch.length);
+                    for (StreamMessage m : batch) {
+                        m.close();
+                    }
+                } else {
+                    for (int i = 0; i < batch.length; i++) {
+                        try (StreamMessage m = StreamMessage.copyOf(pool, payload)) {
+                            stream.send(Io.blocking(), m);
+                        }
+                    }
+                }
+            }
+            double rate = (delivered.get() - startCount) / ((System.nanoTime() - start) / 1e9);
+            stream.close(Duration.ofSeconds(10));
+            return rate;
+        }
     }
 }
