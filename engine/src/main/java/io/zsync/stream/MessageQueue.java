@@ -134,10 +134,6 @@ final class MessageQueue {
         return size == 0;
     }
 
-    int size(Priority level) {
-        return levels[level.ordinal()].size();
-    }
-
     private int highestLevel() {
         return 31 - Integer.numberOfLeadingZeros(nonEmpty);
     }

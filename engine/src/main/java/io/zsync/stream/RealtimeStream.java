@@ -93,7 +93,6 @@ public final class RealtimeStream implements AutoCloseable {
 
     private final Thread dispatcher;
     private final CountDownLatch dispatcherReady = new CountDownLatch(1);
-    private final List<StreamMessage> stoppedBuffer = new ArrayList<>();
     private final Object closeLock = new Object();
     private CloseReport closeReport;
 
@@ -568,10 +567,6 @@ public final class RealtimeStream implements AutoCloseable {
         }
     }
 
-    void onDeliveryThreadStart() {
-        // Delivery threads run at normal priority and are not pinned: the dispatcher is the real-time part.
-    }
-
     // ------------------------------------------------------------------ dead letters, callbacks, metrics
 
     void deadLetter(DeadLetter dl) {
@@ -893,6 +888,7 @@ public final class RealtimeStream implements AutoCloseable {
         }
         join(dispatcher, JOIN_MILLIS);
         List<CloseReport.Undelivered> undelivered = new ArrayList<>();
+        List<StreamMessage> stoppedBuffer = new ArrayList<>();
         lock.lock();
         try {
             buffer.drain(stoppedBuffer::add);
@@ -904,7 +900,6 @@ public final class RealtimeStream implements AutoCloseable {
             undelivered.add(new CloseReport.Undelivered(m.id(), m.priority(), DeadLetter.STREAM));
             releaseUndelivered(m);
         }
-        stoppedBuffer.clear();
         Subscription[] subs;
         synchronized (subscriptionsLock) {
             subs = subscriptions;

@@ -6,7 +6,6 @@ import org.HdrHistogram.SingleWriterRecorder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,7 +42,6 @@ final class Subscription implements Runnable {
     // One writer per subscription (its delivery thread, or the dispatcher), so the single-writer recorder
     // records with plain stores; readers swap its interval histogram out.
     private final SingleWriterRecorder[] latency = new SingleWriterRecorder[Priority.COUNT];
-    private final AtomicLong failed = new AtomicLong();
     private volatile Thread thread;
     private boolean errorLogged;
 
@@ -151,7 +149,6 @@ final class Subscription implements Runnable {
 
     @Override
     public void run() {
-        stream.onDeliveryThreadStart();
         StreamMessage[] local = new StreamMessage[stream.batchSize];
         WaitStrategy wait = stream.waitStrategy;
         while (true) {
@@ -222,7 +219,6 @@ final class Subscription implements Runnable {
         try {
             handler.onMessage(m);
         } catch (Throwable t) {
-            failed.getAndIncrement();
             stream.callbackFailed(this, m, t);
             if (t instanceof Error && !(t instanceof AssertionError) && !(t instanceof StackOverflowError)) {
                 throw (Error) t;
@@ -306,26 +302,6 @@ final class Subscription implements Runnable {
 
     long delivered(Priority p) {
         return delivered.get(p.ordinal());
-    }
-
-    long deliveredTotal() {
-        long sum = 0;
-        for (int i = 0; i < Priority.COUNT; i++) {
-            sum += delivered.get(i);
-        }
-        return sum;
-    }
-
-    long failed() {
-        return failed.get();
-    }
-
-    int maxQueueSize() {
-        return maxQueueSize;
-    }
-
-    int mask() {
-        return mask;
     }
 
     static long millisLeft(long deadlineNanos) {

@@ -335,4 +335,30 @@ class FanOutAndLifecycleTest {
             assertEquals(List.of("critical", "low"), sub.snapshot());
         }
     }
+
+    @Test
+    void realTimeSchedulingShouldSayWhatWasGrantedAndWhatWasNot() throws Exception {
+        AtomicReference<String> outcome = new AtomicReference<>();
+        // A throw-away thread: the request changes the calling thread's scheduling.
+        Thread t = new Thread(() -> outcome.set(RealtimeScheduling.applyToCurrentThread("test", 0)));
+        t.start();
+        t.join();
+        String o = outcome.get();
+        assertTrue(o.startsWith("granted: Java priority"), o);
+        assertTrue(o.contains("pinned to CPU 0") || o.contains("not granted: "), o);
+        assertTrue(o.contains("SCHED_FIFO"), o);
+    }
+
+    @Test
+    void realTimeDispatcherShouldDeliverInPriorityOrder() throws Exception {
+        StreamFixture.Recorder sub = new StreamFixture.Recorder();
+        try (RealtimeStream stream = f.builder().withRealTimePriority().startPaused().build()) {
+            stream.subscribe(sub);
+            f.send(stream, "normal", NORMAL);
+            f.send(stream, "high", HIGH);
+            stream.resume();
+            await("both", () -> sub.received.size() == 2);
+        }
+        assertEquals(List.of("high", "normal"), sub.snapshot());
+    }
 }
