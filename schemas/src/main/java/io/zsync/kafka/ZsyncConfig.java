@@ -1,0 +1,278 @@
+package io.zsync.kafka;
+
+import io.zsync.stream.Backpressure;
+import io.zsync.stream.Ordering;
+import io.zsync.stream.Priority;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@code zsync.*} settings of CONTRACT.md, declared once for the Kafka Streams processors and the
+ * Connect connector: each key with its documentation, default, validator and group. An invalid value
+ * fails at start with a {@link ConfigException} naming the key, the value and what is allowed.
+ */
+public final class ZsyncConfig extends AbstractConfig {
+    private static final String GROUP_PRIORITY = "Priority and ordering";
+    private static final String GROUP_DEADLINE = "Deadlines";
+    private static final String GROUP_BUFFER = "Buffer and backpressure";
+    private static final String GROUP_RATE = "Rate limit";
+    private static final String GROUP_DLQ = "Dead letters";
+    private static final String GROUP_FORMAT = "Record format";
+
+    public static final String PRIORITY_DEFAULT_CONFIG = "zsync.priority.default";
+    private static final String PRIORITY_DEFAULT_DOC = "The priority of a record without a zsync.priority header"
+            + " whose topic is not in zsync.priority.topics.";
+    public static final String PRIORITY_TOPICS_CONFIG = "zsync.priority.topics";
+    private static final String PRIORITY_TOPICS_DOC = "Priority per input topic for records without a"
+            + " zsync.priority header, as topic:LEVEL pairs, e.g. orders:HIGH,audit:LOW.";
+    public static final String ORDERING_CONFIG = "zsync.ordering";
+    private static final String ORDERING_DOC = "Order within one priority level: fifo (arrival) or deadline"
+            + " (earliest deadline first). A higher level always goes first.";
+
+    public static final String DEADLINE_TTL_MS_CONFIG = "zsync.deadline.ttl.ms";
+    private static final String DEADLINE_TTL_MS_DOC = "For records without a zsync.deadline header: deadline ="
+            + " record timestamp + this many milliseconds. 0 means no deadline.";
+
+    public static final String BACKPRESSURE_CONFIG = "zsync.backpressure";
+    private static final String BACKPRESSURE_DOC = "What happens when the buffer is full: block (input waits,"
+            + " nothing dropped), drop_oldest, drop_newest (both dead-letter a record), error_on_full (the task"
+            + " fails; the record is not committed).";
+    public static final String BLOCK_MAX_MS_CONFIG = "zsync.block.max.ms";
+    private static final String BLOCK_MAX_MS_DOC = "Under block, the longest a Streams task waits for room before it"
+            + " fails with a clear error. Must be below max.poll.interval.ms.";
+    public static final String BUFFER_MAX_RECORDS_CONFIG = "zsync.buffer.max.records";
+    private static final String BUFFER_MAX_RECORDS_DOC = "The most records buffered for priority ordering.";
+    public static final String BUFFER_MAX_BYTES_CONFIG = "zsync.buffer.max.bytes";
+    private static final String BUFFER_MAX_BYTES_DOC = "The most payload bytes buffered; a larger record is"
+            + " dead-lettered as TOO_LARGE.";
+
+    public static final String RATE_LIMIT_CONFIG = "zsync.rate.limit";
+    private static final String RATE_LIMIT_DOC = "Records per second delivered (token bucket); 0 means no limit.";
+    public static final String RATE_BURST_CONFIG = "zsync.rate.burst";
+    private static final String RATE_BURST_DOC = "Records delivered back to back after a quiet period. -1 (default)"
+            + " means one tenth of a second's worth, at least 1.";
+    public static final String RATE_BYTES_CONFIG = "zsync.rate.bytes";
+    private static final String RATE_BYTES_DOC = "Payload bytes per second delivered; 0 means no limit.";
+    public static final String RATE_SCOPE_CONFIG = "zsync.rate.scope";
+    private static final String RATE_SCOPE_DOC = "task: each task gets the configured rate; application: the rate"
+            + " is for the whole application, each task taking the share of input partitions it owns.";
+
+    public static final String DLQ_TOPIC_CONFIG = "zsync.dlq.topic";
+    private static final String DLQ_TOPIC_DOC = "Topic for dead letters. Empty (default): the output topic name + .dlq.";
+    public static final String DLQ_FORMAT_CONFIG = "zsync.dlq.format";
+    private static final String DLQ_FORMAT_DOC = "raw: the original key, value and headers plus zsync.dlq.* headers;"
+            + " avro: the value is a DeadLetter record (single-object encoding).";
+
+    public static final String ENVELOPE_CONFIG = "zsync.envelope";
+    private static final String ENVELOPE_DOC = "none: priority and deadline come from headers; avro: the value is a"
+            + " StreamMessage envelope (single-object encoding) carrying them.";
+
+    private static final String[] PRIORITIES = {"LOW", "NORMAL", "HIGH", "CRITICAL"};
+
+    /** The definition: keys, types, defaults, validators, docs and groups. */
+    public static final ConfigDef CONFIG_DEF = define(new ConfigDef());
+
+    /**
+     * Adds every {@code zsync.*} key to {@code def}, so that a connector or app can declare them beside its
+     * own.
+     *
+     * @param def the definition to extend
+     * @return {@code def}
+     */
+    public static ConfigDef define(ConfigDef def) {
+        int order = 0;
+        def.define(PRIORITY_DEFAULT_CONFIG, Type.STRING, "NORMAL", oneOf(PRIORITIES),
+                        Importance.HIGH, PRIORITY_DEFAULT_DOC, GROUP_PRIORITY, ++order, ConfigDef.Width.SHORT, "Default priority")
+                .define(PRIORITY_TOPICS_CONFIG, Type.LIST, "", ConfigDef.LambdaValidator.with(
+                                (key, value) -> parsePriorityTopics(key, asList(value)),
+                                () -> "topic:LEVEL pairs, LEVEL one of LOW, NORMAL, HIGH, CRITICAL"),
+                        Importance.MEDIUM, PRIORITY_TOPICS_DOC, GROUP_PRIORITY, ++order, ConfigDef.Width.LONG, "Priority per topic")
+                .define(ORDERING_CONFIG, Type.STRING, "fifo", oneOf("fifo", "deadline"),
+                        Importance.MEDIUM, ORDERING_DOC, GROUP_PRIORITY, ++order, ConfigDef.Width.SHORT, "Ordering");
+        order = 0;
+        def.define(DEADLINE_TTL_MS_CONFIG, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                DEADLINE_TTL_MS_DOC, GROUP_DEADLINE, ++order, ConfigDef.Width.SHORT, "TTL (ms)");
+        order = 0;
+        def.define(BACKPRESSURE_CONFIG, Type.STRING, "block",
+                        oneOf("block", "drop_oldest", "drop_newest", "error_on_full"),
+                        Importance.HIGH, BACKPRESSURE_DOC, GROUP_BUFFER, ++order, ConfigDef.Width.SHORT, "Backpressure")
+                .define(BLOCK_MAX_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.between(1, Integer.MAX_VALUE),
+                        Importance.MEDIUM, BLOCK_MAX_MS_DOC, GROUP_BUFFER, ++order, ConfigDef.Width.SHORT, "Block max (ms)")
+                .define(BUFFER_MAX_RECORDS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.between(1, 100_000_000L),
+                        Importance.HIGH, BUFFER_MAX_RECORDS_DOC, GROUP_BUFFER, ++order, ConfigDef.Width.SHORT, "Buffer records")
+                .define(BUFFER_MAX_BYTES_CONFIG, Type.LONG, 64L << 20, ConfigDef.Range.between(1, 1L << 40),
+                        Importance.HIGH, BUFFER_MAX_BYTES_DOC, GROUP_BUFFER, ++order, ConfigDef.Width.SHORT, "Buffer bytes");
+        order = 0;
+        def.define(RATE_LIMIT_CONFIG, Type.LONG, 0L, ConfigDef.Range.between(0, 1_000_000_000L), Importance.HIGH,
+                        RATE_LIMIT_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT, "Records/s")
+                .define(RATE_BURST_CONFIG, Type.LONG, -1L, ConfigDef.LambdaValidator.with((key, value) -> {
+                    long v = (Long) value;
+                    if (v != -1 && (v < 1 || v > 1_000_000_000L)) {
+                        throw new ConfigException(key, value, "must be -1 (a tenth of the rate) or 1 to 1000000000");
+                    }
+                }, () -> "-1, or 1 to 1000000000"), Importance.MEDIUM, RATE_BURST_DOC, GROUP_RATE, ++order,
+                        ConfigDef.Width.SHORT, "Burst")
+                .define(RATE_BYTES_CONFIG, Type.LONG, 0L, ConfigDef.Range.between(0, 1_000_000_000L), Importance.MEDIUM,
+                        RATE_BYTES_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT, "Bytes/s")
+                .define(RATE_SCOPE_CONFIG, Type.STRING, "task", oneOf("task", "application"),
+                        Importance.MEDIUM, RATE_SCOPE_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT, "Rate scope");
+        order = 0;
+        def.define(DLQ_TOPIC_CONFIG, Type.STRING, "", Importance.HIGH, DLQ_TOPIC_DOC, GROUP_DLQ, ++order,
+                        ConfigDef.Width.MEDIUM, "Dead-letter topic")
+                .define(DLQ_FORMAT_CONFIG, Type.STRING, "raw", oneOf("raw", "avro"),
+                        Importance.MEDIUM, DLQ_FORMAT_DOC, GROUP_DLQ, ++order, ConfigDef.Width.SHORT, "Dead-letter format");
+        def.define(ENVELOPE_CONFIG, Type.STRING, "none", oneOf("none", "avro"),
+                Importance.MEDIUM, ENVELOPE_DOC, GROUP_FORMAT, 1, ConfigDef.Width.SHORT, "Envelope");
+        return def;
+    }
+
+    /**
+     * Parses and validates {@code originals} (other keys are ignored).
+     *
+     * @param originals the settings
+     * @throws ConfigException naming the first invalid key, its value and the allowed values
+     */
+    public ZsyncConfig(Map<?, ?> originals) {
+        super(CONFIG_DEF, originals, false);
+    }
+
+    /** {@value #PRIORITY_DEFAULT_CONFIG}. */
+    public Priority priorityDefault() {
+        return Priority.parse(getString(PRIORITY_DEFAULT_CONFIG));
+    }
+
+    /** {@value #PRIORITY_TOPICS_CONFIG} as a map from topic to level, in the configured order. */
+    public Map<String, Priority> priorityTopics() {
+        return parsePriorityTopics(PRIORITY_TOPICS_CONFIG, getList(PRIORITY_TOPICS_CONFIG));
+    }
+
+    /** The level for a record of {@code topic} without a priority header. */
+    public Priority priorityFor(String topic) {
+        return priorityTopics().getOrDefault(topic, priorityDefault());
+    }
+
+    /** {@value #ORDERING_CONFIG}. */
+    public Ordering ordering() {
+        return Ordering.valueOf(getString(ORDERING_CONFIG).trim().toUpperCase(Locale.ROOT));
+    }
+
+    /** {@value #DEADLINE_TTL_MS_CONFIG}; 0 for none. */
+    public long deadlineTtlMs() {
+        return getLong(DEADLINE_TTL_MS_CONFIG);
+    }
+
+    /** {@value #BACKPRESSURE_CONFIG}. */
+    public Backpressure backpressure() {
+        return Backpressure.parse(getString(BACKPRESSURE_CONFIG));
+    }
+
+    /** {@value #BLOCK_MAX_MS_CONFIG}. */
+    public long blockMaxMs() {
+        return getLong(BLOCK_MAX_MS_CONFIG);
+    }
+
+    /** {@value #BUFFER_MAX_RECORDS_CONFIG}. */
+    public long bufferMaxRecords() {
+        return getLong(BUFFER_MAX_RECORDS_CONFIG);
+    }
+
+    /** {@value #BUFFER_MAX_BYTES_CONFIG}. */
+    public long bufferMaxBytes() {
+        return getLong(BUFFER_MAX_BYTES_CONFIG);
+    }
+
+    /** {@value #RATE_LIMIT_CONFIG}; 0 for none. */
+    public long rateLimit() {
+        return getLong(RATE_LIMIT_CONFIG);
+    }
+
+    /** {@value #RATE_BURST_CONFIG}, with the default resolved: a tenth of the rate, at least 1. */
+    public long rateBurst() {
+        long burst = getLong(RATE_BURST_CONFIG);
+        return burst == -1 ? Math.max(1, rateLimit() / 10) : burst;
+    }
+
+    /** {@value #RATE_BYTES_CONFIG}; 0 for none. */
+    public long rateBytes() {
+        return getLong(RATE_BYTES_CONFIG);
+    }
+
+    /** Whether {@value #RATE_SCOPE_CONFIG} is {@code application}. */
+    public boolean rateScopeIsApplication() {
+        return getString(RATE_SCOPE_CONFIG).trim().equalsIgnoreCase("application");
+    }
+
+    /** {@value #DLQ_TOPIC_CONFIG}, or {@code outputTopic + ".dlq"} when empty. */
+    public String dlqTopic(String outputTopic) {
+        String topic = getString(DLQ_TOPIC_CONFIG).trim();
+        return topic.isEmpty() ? outputTopic + ".dlq" : topic;
+    }
+
+    /** Whether {@value #DLQ_FORMAT_CONFIG} is {@code avro}. */
+    public boolean dlqFormatIsAvro() {
+        return getString(DLQ_FORMAT_CONFIG).trim().equalsIgnoreCase("avro");
+    }
+
+    /** Whether {@value #ENVELOPE_CONFIG} is {@code avro}. */
+    public boolean envelopeIsAvro() {
+        return getString(ENVELOPE_CONFIG).trim().equalsIgnoreCase("avro");
+    }
+
+    /**
+     * A value from {@code allowed}, in any case. Unlike Kafka's own case-insensitive validator, the
+     * message and the generated docs list the values in the order and case a user writes them.
+     */
+    static ConfigDef.Validator oneOf(String... allowed) {
+        String list = String.join(", ", allowed);
+        return ConfigDef.LambdaValidator.with((key, value) -> {
+            if (value != null) {
+                for (String a : allowed) {
+                    if (a.equalsIgnoreCase(value.toString().trim())) {
+                        return;
+                    }
+                }
+            }
+            throw new ConfigException(key, value, "must be one of (any case): " + list);
+        }, () -> "one of (any case): " + list);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> asList(Object value) {
+        return value == null ? List.of() : (List<String>) value;
+    }
+
+    private static Map<String, Priority> parsePriorityTopics(String key, List<String> pairs) {
+        Map<String, Priority> map = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            String p = pair.trim();
+            if (p.isEmpty()) {
+                continue;
+            }
+            int colon = p.lastIndexOf(':');
+            if (colon <= 0 || colon == p.length() - 1) {
+                throw new ConfigException(key, String.join(",", pairs), "'" + p
+                        + "' is not topic:LEVEL; LEVEL is one of LOW, NORMAL, HIGH, CRITICAL");
+            }
+            try {
+                map.put(p.substring(0, colon).trim(), Priority.parse(p.substring(colon + 1)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key, String.join(",", pairs), "'" + p + "': " + e.getMessage());
+            }
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    /** Prints the reference of every key, for the generated docs. */
+    public static void main(String[] args) {
+        System.out.println(CONFIG_DEF.toEnrichedRst());
+    }
+}

@@ -1,0 +1,92 @@
+package io.zsync.kafka;
+
+import io.zsync.stream.Backpressure;
+import io.zsync.stream.Ordering;
+import io.zsync.stream.Priority;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ZsyncConfigTest {
+
+    @Test
+    void shouldApplyTheContractDefaults() {
+        ZsyncConfig c = new ZsyncConfig(Map.of());
+        assertEquals(Priority.NORMAL, c.priorityDefault());
+        assertTrue(c.priorityTopics().isEmpty());
+        assertEquals(Ordering.FIFO, c.ordering());
+        assertEquals(0, c.deadlineTtlMs());
+        assertEquals(Backpressure.BLOCK, c.backpressure());
+        assertEquals(0, c.rateLimit());
+        assertEquals(1, c.rateBurst());
+        assertFalse(c.rateScopeIsApplication());
+        assertEquals("out.dlq", c.dlqTopic("out"));
+        assertFalse(c.dlqFormatIsAvro());
+        assertFalse(c.envelopeIsAvro());
+    }
+
+    @Test
+    void shouldReadEveryKeyIgnoringCaseOfEnumValues() {
+        ZsyncConfig c = new ZsyncConfig(Map.of(
+                "zsync.priority.default", "low",
+                "zsync.priority.topics", "orders:HIGH, audit:low,a:b:critical",
+                "zsync.ordering", "DEADLINE",
+                "zsync.backpressure", "Drop_Oldest",
+                "zsync.rate.limit", "5000",
+                "zsync.rate.scope", "application",
+                "zsync.dlq.topic", "errors",
+                "zsync.dlq.format", "avro",
+                "zsync.envelope", "avro",
+                "unrelated.key", "ignored"));
+        assertEquals(Priority.LOW, c.priorityDefault());
+        assertEquals(Map.of("orders", Priority.HIGH, "audit", Priority.LOW, "a:b", Priority.CRITICAL), c.priorityTopics());
+        assertEquals(Priority.HIGH, c.priorityFor("orders"));
+        assertEquals(Priority.LOW, c.priorityFor("elsewhere"));
+        assertEquals(Ordering.DEADLINE, c.ordering());
+        assertEquals(Backpressure.DROP_OLDEST, c.backpressure());
+        assertEquals(500, c.rateBurst(), "a tenth of the rate");
+        assertTrue(c.rateScopeIsApplication());
+        assertEquals("errors", c.dlqTopic("out"));
+        assertTrue(c.dlqFormatIsAvro());
+        assertTrue(c.envelopeIsAvro());
+    }
+
+    @Test
+    void shouldRefuseBadValuesNamingTheKeyAndWhatIsAllowed() {
+        assertRefused("zsync.backpressure", "drop_all", "block", "drop_oldest", "drop_newest", "error_on_full");
+        assertRefused("zsync.priority.default", "URGENT", "LOW", "CRITICAL");
+        assertRefused("zsync.priority.topics", "orders:URGENT", "orders:URGENT", "LOW, NORMAL, HIGH, CRITICAL");
+        assertRefused("zsync.priority.topics", "orders", "topic:LEVEL");
+        assertRefused("zsync.ordering", "lifo", "fifo", "deadline");
+        assertRefused("zsync.buffer.max.records", "0", "1");
+        assertRefused("zsync.deadline.ttl.ms", "-5", "0");
+        assertRefused("zsync.rate.burst", "0", "-1");
+        assertRefused("zsync.rate.limit", "fast", "zsync.rate.limit");
+        assertRefused("zsync.dlq.format", "json", "raw", "avro");
+    }
+
+    private static void assertRefused(String key, String value, String... mentions) {
+        ConfigException e = assertThrows(ConfigException.class, () -> new ZsyncConfig(Map.of(key, value)));
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+        for (String m : mentions) {
+            assertTrue(e.getMessage().contains(m), "'" + m + "' missing from: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldDocumentEveryKey() {
+        String rst = ZsyncConfig.CONFIG_DEF.toEnrichedRst();
+        for (String key : ZsyncConfig.CONFIG_DEF.names()) {
+            assertTrue(key.startsWith("zsync."), key);
+            assertTrue(rst.contains(key), key);
+            assertFalse(ZsyncConfig.CONFIG_DEF.configKeys().get(key).documentation.isBlank(), key);
+        }
+        assertEquals(15, ZsyncConfig.CONFIG_DEF.names().size());
+    }
+}
