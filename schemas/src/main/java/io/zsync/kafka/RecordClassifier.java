@@ -1,0 +1,125 @@
+package io.zsync.kafka;
+
+import io.zsync.schemas.SingleObjectSerde;
+import io.zsync.schemas.StreamMessage;
+import io.zsync.schemas.ZsyncSerdes;
+import io.zsync.stream.DeadLetterReason;
+import io.zsync.stream.Priority;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Reads a Kafka record's priority and deadline as CONTRACT.md says, for the Streams processors and the
+ * Connect connector alike:
+ * <ul>
+ *   <li>{@code zsync.envelope=none}: the {@code zsync.priority} header (a level's name, any case), else
+ *   the topic's level from {@code zsync.priority.topics}, else {@code zsync.priority.default}; the
+ *   {@code zsync.deadline} header (epoch µs, decimal ASCII), else record timestamp +
+ *   {@code zsync.deadline.ttl.ms} when that is set. A header that does not parse makes the record an
+ *   {@link DeadLetterReason#INVALID_HEADER} dead letter.</li>
+ *   <li>{@code zsync.envelope=avro}: the value is a {@link StreamMessage} envelope carrying both (the
+ *   TTL applies when it has no deadline); a value that does not decode is
+ *   {@link DeadLetterReason#MALFORMED}. A tombstone (null value) takes the topic's level.</li>
+ * </ul>
+ * Thread-safe and allocation-light: headers are parsed without building strings for the common case.
+ */
+public final class RecordClassifier {
+    private final Priority defaultPriority;
+    private final Map<String, Priority> topicPriorities;
+    private final long ttlMicros;
+    private final boolean envelope;
+    private final SingleObjectSerde<StreamMessage> serde = ZsyncSerdes.streamMessage();
+
+    /**
+     * @param config the validated settings
+     */
+    public RecordClassifier(ZsyncConfig config) {
+        this.defaultPriority = config.priorityDefault();
+        this.topicPriorities = config.priorityTopics();
+        this.ttlMicros = config.deadlineTtlMs() * 1_000;
+        this.envelope = config.envelopeIsAvro();
+    }
+
+    /**
+     * Classifies one record.
+     *
+     * @param topic       the record's topic
+     * @param timestampMs the record's timestamp, negative if it has none
+     * @param headers     its headers (may be null)
+     * @param value       its value bytes (may be null)
+     * @return the priority and deadline, or the dead-letter reason
+     */
+    public Classification classify(String topic, long timestampMs, Headers headers, byte[] value) {
+        Priority topicLevel = topicPriorities.getOrDefault(topic, defaultPriority);
+        if (envelope && value != null) {
+            return fromEnvelope(topic, timestampMs, value);
+        }
+        Priority priority = topicLevel;
+        Header p = headers == null ? null : headers.lastHeader(ZsyncHeaders.PRIORITY);
+        if (p != null) {
+            String name = p.value() == null ? null : new String(p.value(), StandardCharsets.UTF_8);
+            try {
+                priority = Priority.parse(name);
+            } catch (IllegalArgumentException e) {
+                return Classification.failed(DeadLetterReason.INVALID_HEADER,
+                        "header " + ZsyncHeaders.PRIORITY + ": " + e.getMessage());
+            }
+        }
+        long deadline = ttlDeadline(timestampMs);
+        Header d = headers == null ? null : headers.lastHeader(ZsyncHeaders.DEADLINE);
+        if (d != null) {
+            long parsed = parseMicros(d.value());
+            if (parsed < 0) {
+                return Classification.failed(DeadLetterReason.INVALID_HEADER, "header " + ZsyncHeaders.DEADLINE
+                        + " must be epoch microseconds in decimal ASCII, was '" + printable(d.value()) + "'");
+            }
+            deadline = parsed;
+        }
+        return Classification.of(priority, deadline);
+    }
+
+    private Classification fromEnvelope(String topic, long timestampMs, byte[] value) {
+        StreamMessage m;
+        try {
+            m = serde.deserialize(topic, value);
+        } catch (SerializationException e) {
+            return Classification.failed(DeadLetterReason.MALFORMED, e.getMessage());
+        }
+        Instant deadline = m.getDeadline();
+        long micros = deadline == null ? ttlDeadline(timestampMs)
+                : Math.addExact(Math.multiplyExact(deadline.getEpochSecond(), 1_000_000L), deadline.getNano() / 1_000);
+        return Classification.of(Priority.valueOf(m.getPriority().name()), micros);
+    }
+
+    private long ttlDeadline(long timestampMs) {
+        return ttlMicros > 0 && timestampMs >= 0 ? timestampMs * 1_000 + ttlMicros : io.zsync.stream.StreamMessage.NO_DEADLINE;
+    }
+
+    /** Decimal ASCII digits to a non-negative long; -1 if empty, not digits, or too large. */
+    static long parseMicros(byte[] digits) {
+        if (digits == null || digits.length == 0 || digits.length > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (byte b : digits) {
+            if (b < '0' || b > '9') {
+                return -1;
+            }
+            v = v * 10 + (b - '0');
+        }
+        return v;
+    }
+
+    private static String printable(byte[] bytes) {
+        if (bytes == null) {
+            return "null";
+        }
+        String s = new String(bytes, StandardCharsets.UTF_8);
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+}

@@ -1,0 +1,114 @@
+package io.zsync.kafka;
+
+import io.zsync.schemas.DeadLetter;
+import io.zsync.schemas.StreamMessage;
+import io.zsync.schemas.ZsyncSerdes;
+import io.zsync.stream.DeadLetterReason;
+import io.zsync.stream.Priority;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RecordClassifierTest {
+    private static final long NO_DEADLINE = io.zsync.stream.StreamMessage.NO_DEADLINE;
+
+    private static RecordClassifier classifier(Map<String, String> settings) {
+        return new RecordClassifier(new ZsyncConfig(settings));
+    }
+
+    private static Headers headers(String... keyValues) {
+        RecordHeaders h = new RecordHeaders();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            h.add(keyValues[i], keyValues[i + 1] == null ? null : keyValues[i + 1].getBytes(StandardCharsets.UTF_8));
+        }
+        return h;
+    }
+
+    @Test
+    void shouldTakeThePriorityFromTheHeaderThenTheTopicThenTheDefault() {
+        RecordClassifier c = classifier(Map.of("zsync.priority.topics", "orders:HIGH", "zsync.priority.default", "LOW"));
+        assertEquals(Priority.CRITICAL, c.classify("orders", 0, headers("zsync.priority", "critical"), null).priority());
+        assertEquals(Priority.HIGH, c.classify("orders", 0, headers(), null).priority());
+        assertEquals(Priority.LOW, c.classify("other", 0, null, null).priority());
+        assertEquals(Priority.NORMAL, c.classify("other", 0, headers("zsync.priority", " Normal "), null).priority());
+    }
+
+    @Test
+    void shouldTakeTheDeadlineFromTheHeaderOrTheTtl() {
+        RecordClassifier none = classifier(Map.of());
+        assertEquals(NO_DEADLINE, none.classify("t", 1_000, headers(), null).deadlineMicros());
+        assertEquals(1_764_000_000_000_123L,
+                none.classify("t", 1_000, headers("zsync.deadline", "1764000000000123"), null).deadlineMicros());
+        RecordClassifier ttl = classifier(Map.of("zsync.deadline.ttl.ms", "250"));
+        assertEquals(1_250_000, ttl.classify("t", 1_000, headers(), null).deadlineMicros());
+        assertEquals(NO_DEADLINE, ttl.classify("t", -1, headers(), null).deadlineMicros(), "no timestamp: no TTL");
+        assertEquals(5, ttl.classify("t", 1_000, headers("zsync.deadline", "5"), null).deadlineMicros(), "the header wins");
+    }
+
+    @Test
+    void shouldMakeUnparseableHeadersInvalidHeaderDeadLetters() {
+        RecordClassifier c = classifier(Map.of());
+        for (Headers bad : List.of(headers("zsync.priority", "urgent"), headers("zsync.priority", null),
+                headers("zsync.deadline", "soon"), headers("zsync.deadline", "-5"), headers("zsync.deadline", ""),
+                headers("zsync.deadline", "99999999999999999999"))) {
+            Classification result = c.classify("t", 0, bad, null);
+            assertFalse(result.isValid(), bad.toString());
+            assertEquals(DeadLetterReason.INVALID_HEADER, result.failure());
+            assertTrue(result.detail().contains("zsync."), result.detail());
+        }
+    }
+
+    @Test
+    void shouldReadTheAvroEnvelopeAndRefuseWhatDoesNotDecode() {
+        RecordClassifier c = classifier(Map.of("zsync.envelope", "avro", "zsync.priority.topics", "t:HIGH"));
+        byte[] envelope = ZsyncSerdes.streamMessage().serialize("t", StreamMessage.newBuilder().setId(1)
+                .setPriority(io.zsync.schemas.Priority.CRITICAL).setDeadline(Instant.ofEpochSecond(10, 5_000))
+                .setPayload(ByteBuffer.wrap(new byte[] {1})).build());
+        Classification ok = c.classify("t", 0, headers("zsync.priority", "LOW"), envelope);
+        assertEquals(Priority.CRITICAL, ok.priority(), "the envelope, not the header");
+        assertEquals(10_000_005L, ok.deadlineMicros());
+        Classification bad = c.classify("t", 0, null, "plain text".getBytes(StandardCharsets.UTF_8));
+        assertEquals(DeadLetterReason.MALFORMED, bad.failure());
+        assertTrue(bad.detail().contains("StreamMessage"), bad.detail());
+        assertEquals(Priority.HIGH, c.classify("t", 0, null, null).priority(), "a tombstone takes the topic's level");
+    }
+
+    @Test
+    void shouldBuildDeadLetterHeadersAfterTheOriginalOnes() {
+        Headers out = DeadLetterRecords.headers(headers("app", "x", "app", "y"), DeadLetterReason.EXPIRED, "orders", 3, 42L,
+                1_764_000_000_000L);
+        List<String> keys = new ArrayList<>();
+        for (Header h : out) {
+            keys.add(h.key());
+        }
+        assertEquals(List.of("app", "app", "zsync.dlq.reason", "zsync.source.topic", "zsync.source.partition",
+                "zsync.source.offset", "zsync.dlq.timestamp"), keys);
+        assertArrayEquals("EXPIRED".getBytes(StandardCharsets.US_ASCII), out.lastHeader("zsync.dlq.reason").value());
+        assertArrayEquals("3".getBytes(StandardCharsets.US_ASCII), out.lastHeader("zsync.source.partition").value());
+        assertArrayEquals("42".getBytes(StandardCharsets.US_ASCII), out.lastHeader("zsync.source.offset").value());
+        assertArrayEquals("1764000000000".getBytes(StandardCharsets.US_ASCII), out.lastHeader("zsync.dlq.timestamp").value());
+    }
+
+    @Test
+    void shouldBuildAnAvroDeadLetterThatRoundTrips() {
+        DeadLetter dl = DeadLetterRecords.avro(DeadLetterReason.TOO_LARGE, "orders", 1, 7L, new byte[] {9}, null,
+                headers("h", "v"), 1_000L);
+        DeadLetter back = ZsyncSerdes.deadLetter().deserialize("dlq", ZsyncSerdes.deadLetter().serialize("dlq", dl));
+        assertEquals(dl, back);
+        assertEquals(io.zsync.schemas.DeadLetterReason.TOO_LARGE, back.getReason());
+        assertEquals(1, back.getHeaders().size());
+    }
+}
