@@ -57,6 +57,13 @@ public final class RealtimeStream implements AutoCloseable {
     private final boolean realtime;
     private final int cpu;
     private final boolean dispatcherDelivery;
+    private final boolean manualDispatch;
+    // Manual dispatch: one caller at a time owns the rate limit and these scratch lists.
+    private final java.util.concurrent.atomic.AtomicBoolean dispatching = new java.util.concurrent.atomic.AtomicBoolean();
+    private final StreamMessage[] manualBatch;
+    private final List<DeadLetter> manualExpired = new ArrayList<>();
+    private final List<DeadLetter> manualDropped = new ArrayList<>();
+    private final long[] manualRateWait = new long[1];
     private final DeadLetterListener deadLetterListener;
     private final SubscriberErrorHandler errorHandler;
     private final Duration closeTimeout;
@@ -114,6 +121,8 @@ public final class RealtimeStream implements AutoCloseable {
         this.realtime = b.realtime;
         this.cpu = b.cpu;
         this.dispatcherDelivery = b.dispatcherDelivery;
+        this.manualDispatch = b.manualDispatch;
+        this.manualBatch = manualDispatch ? new StreamMessage[batchSize] : null;
         this.deadLetterListener = b.deadLetterListener;
         this.errorHandler = b.errorHandler;
         this.closeTimeout = b.closeTimeout;
@@ -122,6 +131,10 @@ public final class RealtimeStream implements AutoCloseable {
             latencyTotals[i] = new Histogram(3);
         }
         this.paused = b.startPaused;
+        if (manualDispatch) {
+            this.dispatcher = null;
+            return;
+        }
         this.dispatcher = new Thread(this::dispatchLoop, "zsync-" + name + "-dispatcher");
         dispatcher.setDaemon(true);
         dispatcher.setPriority(realtime ? Thread.MAX_PRIORITY : Thread.NORM_PRIORITY);
@@ -463,12 +476,16 @@ public final class RealtimeStream implements AutoCloseable {
 
     /** Takes up to a batch of deliverable messages, dead-lettering expired ones. Under the lock. */
     private int takeBatch(StreamMessage[] batch, List<DeadLetter> expired, long[] rateWait) {
+        return takeBatch(batch, batch.length, expired, rateWait);
+    }
+
+    private int takeBatch(StreamMessage[] batch, int limit, List<DeadLetter> expired, long[] rateWait) {
         long nowMicros = clock.epochMicros();
         long nowNanos = rateLimit == null ? 0 : clock.nanoTime();
         rateWait[0] = 0;
         int n = 0;
         StreamMessage m;
-        while (n < batch.length && (m = buffer.peek()) != null) {
+        while (n < limit && (m = buffer.peek()) != null) {
             if (m.isExpiredAt(nowMicros)) {
                 buffer.poll();
                 released(m);
@@ -525,6 +542,84 @@ public final class RealtimeStream implements AutoCloseable {
             m.release();
         }
         releaseHeld(heldRecordsFreed, heldBytesFreed);
+    }
+
+    /**
+     * Dispatches on the calling thread (streams built {@link StreamBuilder#withManualDispatch()}): up to
+     * {@code maxMessages} messages, highest priority first, as far as the rate limit allows, each handed
+     * to the matching subscriptions' callbacks before this returns. Expired messages met on the way are
+     * dead-lettered. One thread at a time.
+     *
+     * @param maxMessages the most messages to dispatch, at least 1
+     * @return how many were dispatched (not counting expired ones); 0 when the buffer is empty, paused
+     *         or waiting for the rate limit
+     * @throws IllegalStateException if the stream has its own dispatcher thread, or another thread is
+     *                               dispatching
+     */
+    public int dispatch(int maxMessages) {
+        if (!manualDispatch) {
+            throw new IllegalStateException("Stream '" + name + "' dispatches on its own thread; build it"
+                    + " withManualDispatch() to call dispatch()");
+        }
+        if (maxMessages < 1) {
+            throw new IllegalArgumentException("maxMessages must be at least 1, was " + maxMessages);
+        }
+        if (!dispatching.compareAndSet(false, true)) {
+            throw new IllegalStateException("Stream '" + name + "' is already dispatching on another thread");
+        }
+        try {
+            int total = 0;
+            while (total < maxMessages) {
+                int n;
+                lock.lock();
+                try {
+                    if (state == STOPPED || paused || buffer.isEmpty()) {
+                        break;
+                    }
+                    n = takeBatch(manualBatch, Math.min(manualBatch.length, maxMessages - total), manualExpired,
+                            manualRateWait);
+                } finally {
+                    lock.unlock();
+                }
+                if (!manualExpired.isEmpty()) {
+                    reportDeadLetters(manualExpired);
+                }
+                if (n == 0) {
+                    if (manualRateWait[0] > 0) {
+                        break;
+                    }
+                    continue;
+                }
+                fanOut(manualBatch, n, manualDropped);
+                total += n;
+            }
+            return total;
+        } finally {
+            dispatching.set(false);
+        }
+    }
+
+    /**
+     * How long until {@link #dispatch(int)} could dispatch the next message: 0 if it could now, the
+     * rate limit's wait otherwise, or -1 if nothing is buffered (or dispatch is paused). Lets a manual
+     * owner schedule its next call.
+     *
+     * @return nanoseconds, or -1
+     */
+    public long nanosUntilDispatchable() {
+        lock.lock();
+        try {
+            StreamMessage m = buffer.peek();
+            if (m == null || paused) {
+                return -1;
+            }
+            if (rateLimit == null || !manualDispatch) {
+                return 0;
+            }
+            return rateLimit.nanosUntilAvailable(m.length(), clock.nanoTime());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A subscription queues {@code m}: one more reference, and under BLOCK one more placement. */
@@ -840,7 +935,8 @@ public final class RealtimeStream implements AutoCloseable {
             if (closeReport != null) {
                 return closeReport;
             }
-            boolean drained = join(dispatcher, Subscription.millisLeft(deadline));
+            boolean drained = manualDispatch ? drainOnCaller(deadline)
+                    : join(dispatcher, Subscription.millisLeft(deadline));
             Subscription[] subs = subscriptions;
             if (drained) {
                 for (Subscription s : subs) {
@@ -878,6 +974,20 @@ public final class RealtimeStream implements AutoCloseable {
         }
     }
 
+    /** Manual dispatch: the closing thread delivers what is buffered, until empty or the deadline. */
+    private boolean drainOnCaller(long deadlineNanos) {
+        while (System.nanoTime() < deadlineNanos) {
+            if (dispatch(Integer.MAX_VALUE) == 0) {
+                long wait = nanosUntilDispatchable();
+                if (wait < 0) {
+                    return true;
+                }
+                waitStrategy.pause(Math.min(Math.max(wait, 1), MAX_RATE_PAUSE_NANOS));
+            }
+        }
+        return nanosUntilDispatchable() < 0;
+    }
+
     private CloseReport stopAll(boolean drained) {
         lock.lock();
         try {
@@ -886,7 +996,9 @@ public final class RealtimeStream implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        join(dispatcher, JOIN_MILLIS);
+        if (dispatcher != null) {
+            join(dispatcher, JOIN_MILLIS);
+        }
         List<CloseReport.Undelivered> undelivered = new ArrayList<>();
         List<StreamMessage> stoppedBuffer = new ArrayList<>();
         lock.lock();

@@ -40,6 +40,7 @@ public final class StreamBuilder {
     int batchSize = 64;
     int latencySampling = 1;
     boolean dispatcherDelivery;
+    boolean manualDispatch;
     boolean startPaused;
     DeadLetterListener deadLetterListener;
     SubscriberErrorHandler errorHandler;
@@ -272,6 +273,20 @@ public final class StreamBuilder {
     }
 
     /**
+     * No dispatcher thread: the owner calls {@link RealtimeStream#dispatch(int)}, and callbacks run on
+     * the calling thread, in priority order, at the rate limit. For hosts that must deliver on their own
+     * thread, such as a Kafka Streams processor (which may only forward on its stream thread), and for
+     * fully deterministic tests. Implies {@link #withDispatcherDelivery()}.
+     *
+     * @return this builder
+     */
+    public StreamBuilder withManualDispatch() {
+        this.manualDispatch = true;
+        this.dispatcherDelivery = true;
+        return this;
+    }
+
+    /**
      * Starts with dispatch paused until {@link RealtimeStream#resume()}, so a burst can be buffered first.
      *
      * @return this builder
@@ -332,6 +347,10 @@ public final class StreamBuilder {
      * @return a running stream; close it when done
      */
     public RealtimeStream build() {
+        if (manualDispatch && realtime) {
+            throw new IllegalArgumentException("withRealTimePriority() needs the dispatcher thread; it cannot be"
+                    + " combined with withManualDispatch(), where the caller's thread dispatches");
+        }
         return new RealtimeStream(this);
     }
 }

@@ -1,0 +1,110 @@
+package io.zsync.stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.zsync.stream.Priority.CRITICAL;
+import static io.zsync.stream.Priority.HIGH;
+import static io.zsync.stream.Priority.LOW;
+import static io.zsync.stream.Priority.NORMAL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ManualDispatchTest {
+    private final StreamFixture f = new StreamFixture();
+
+    @AfterEach
+    void tearDown() {
+        f.assertNoLeaks();
+        f.close();
+    }
+
+    @Test
+    void shouldDeliverOnlyWhenTheOwnerDispatchesOnItsOwnThreadInPriorityOrder() throws Exception {
+        List<String> got = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        try (RealtimeStream stream = f.builder().withManualDispatch().build()) {
+            stream.subscribe(m -> {
+                got.add(StreamFixture.text(m));
+                threads.add(Thread.currentThread());
+            });
+            f.send(stream, "low", LOW);
+            f.send(stream, "critical", CRITICAL);
+            f.send(stream, "normal", NORMAL);
+            f.send(stream, "high", HIGH);
+            Thread.sleep(20);
+            assertTrue(got.isEmpty(), "no thread of its own delivers anything");
+            assertEquals(0, stream.nanosUntilDispatchable());
+            assertEquals(2, stream.dispatch(2));
+            assertEquals(List.of("critical", "high"), got);
+            assertEquals(2, stream.dispatch(100));
+            assertEquals(-1, stream.nanosUntilDispatchable(), "nothing left");
+            assertEquals(0, stream.dispatch(100));
+        }
+        assertEquals(List.of("critical", "high", "normal", "low"), got);
+        assertTrue(threads.stream().allMatch(t -> t == Thread.currentThread()), "callbacks ran on the caller");
+    }
+
+    @Test
+    void shouldFollowTheRateLimitOnTheInjectedClockAndSayHowLongToWait() throws Exception {
+        List<String> got = new ArrayList<>();
+        try (RealtimeStream stream = f.builder().withManualDispatch().withRateLimit(10, 2)
+                .withCloseTimeout(Duration.ZERO).build()) {
+            stream.subscribe(m -> got.add(StreamFixture.text(m)));
+            for (int i = 0; i < 5; i++) {
+                f.send(stream, "m" + i, NORMAL);
+            }
+            assertEquals(2, stream.dispatch(100), "the burst");
+            assertEquals(0, stream.dispatch(100));
+            assertEquals(Duration.ofMillis(100).toNanos(), stream.nanosUntilDispatchable());
+            f.clock.advance(Duration.ofMillis(100));
+            assertEquals(1, stream.dispatch(100));
+            f.clock.advance(Duration.ofMillis(250));
+            assertEquals(2, stream.dispatch(100), "2.5 tokens accrued: the last two go");
+        }
+        assertEquals(List.of("m0", "m1", "m2", "m3", "m4"), got);
+    }
+
+    @Test
+    void shouldDeadLetterExpiredMessagesWhileDispatching() throws Exception {
+        List<String> got = new ArrayList<>();
+        try (RealtimeStream stream = f.builder().withManualDispatch().build()) {
+            stream.subscribe(m -> got.add(StreamFixture.text(m)));
+            f.sendWithDeadline(stream, "stale", CRITICAL, f.clock.epochMicros() + 10);
+            f.send(stream, "fresh", LOW);
+            f.clock.advanceMicros(11);
+            assertEquals(1, stream.dispatch(10));
+        }
+        assertEquals(List.of("fresh"), got);
+        assertEquals(List.of("stale"), f.deadPayloads(DeadLetterReason.EXPIRED));
+    }
+
+    @Test
+    void closeShouldDrainOnTheClosingThread() throws Exception {
+        List<String> got = new ArrayList<>();
+        RealtimeStream stream = f.builder().withManualDispatch().build();
+        stream.subscribe(m -> got.add(StreamFixture.text(m)));
+        for (int i = 0; i < 10; i++) {
+            f.send(stream, "m" + i, NORMAL);
+        }
+        CloseReport report = stream.close(Duration.ofSeconds(5));
+        assertTrue(report.drained());
+        assertEquals(10, got.size());
+    }
+
+    @Test
+    void shouldRefuseDispatchOnAThreadedStreamAndRealTimeWithManualDispatch() {
+        try (RealtimeStream threaded = f.builder().build()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> threaded.dispatch(1));
+            assertTrue(e.getMessage().contains("withManualDispatch"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> f.builder().withManualDispatch().withRealTimePriority().build());
+        assertTrue(e.getMessage().contains("withManualDispatch"), e.getMessage());
+    }
+}
