@@ -204,35 +204,8 @@ public final class StreamHarness {
     public static String rate(boolean quick) throws Exception {
         int seconds = quick ? 3 : 10;
         long limit = 100_000;
-        AtomicLong delivered = new AtomicLong();
-        double measured;
-        try (BufferPool pool = BufferPool.create();
-             RealtimeStream stream = new StreamBuilder().withName("rate").withRateLimit(limit)
-                     .withBackpressure(Backpressure.BLOCK).withBufferSize(10_000).build()) {
-            stream.subscribe(m -> delivered.lazySet(delivered.get() + 1));
-            byte[] payload = new byte[MESSAGE];
-            StreamMessage[] batch = new StreamMessage[64];
-            long begin = System.nanoTime();
-            long start = begin + 1_000_000_000L;
-            long end = start + seconds * 1_000_000_000L;
-            long startCount = -1;
-            long now;
-            while ((now = System.nanoTime()) < end) {
-                if (startCount < 0 && now >= start) {
-                    startCount = delivered.get();
-                    start = now;
-                }
-                for (int i = 0; i < batch.length; i++) {
-                    batch[i] = StreamMessage.copyOf(pool, payload);
-                }
-                stream.sendBatch(Io.blocking(), batch, 0, batch.length);
-                for (StreamMessage m : batch) {
-                    m.close();
-                }
-            }
-            measured = (delivered.get() - startCount) / ((System.nanoTime() - start) / 1e9);
-            stream.close(Duration.ofSeconds(5));
-        }
+        double measured = flood(new StreamBuilder().withName("rate").withRateLimit(limit)
+                .withBackpressure(Backpressure.BLOCK).withBufferSize(10_000), seconds, true);
         return String.format(Locale.ROOT, "%nRate limit %,d msg/s (burst %,d), sender flooding under block, measured over %d s"
                         + " after the first second: %,.0f msg/s delivered, %+.2f%% off the limit (target within 1%%)%n",
                 limit, limit / 10, seconds, measured, (measured / limit - 1) * 100);
@@ -267,6 +240,10 @@ public final class StreamHarness {
         return sb.toString();
     }
 
+    /**
+     * Delivered messages per second while one sender floods (in batches of 64, or one at a time), over
+     * {@code seconds} after one second of warm-up.
+     */
     private static double flood(StreamBuilder builder, int seconds, boolean batched) throws IOException {
         AtomicLong delivered = new AtomicLong();
         try (BufferPool pool = BufferPool.create(); RealtimeStream stream = builder.build()) {

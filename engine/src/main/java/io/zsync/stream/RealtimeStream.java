@@ -272,7 +272,8 @@ public final class RealtimeStream implements AutoCloseable {
                     }
                 }
                 if (fits(m)) {
-                    accept(m, clock.nanoTime());
+                    // The send time only feeds the latency sample, so unsampled messages skip the clock.
+                    accept(m, (sequence & latencySampleMask) == 0 ? clock.nanoTime() : 0);
                     accepted = true;
                 }
             }
