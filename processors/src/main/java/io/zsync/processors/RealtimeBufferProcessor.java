@@ -1,0 +1,324 @@
+package io.zsync.processors;
+
+import io.zsync.io.Io;
+import io.zsync.kafka.Classification;
+import io.zsync.kafka.DeadLetterRecords;
+import io.zsync.kafka.RecordClassifier;
+import io.zsync.kafka.ZsyncConfig;
+import io.zsync.schemas.ZsyncSerdes;
+import io.zsync.stream.Backpressure;
+import io.zsync.stream.BufferFullException;
+import io.zsync.stream.DeadLetter;
+import io.zsync.stream.DeadLetterReason;
+import io.zsync.stream.RealtimeStream;
+import io.zsync.stream.StreamBuilder;
+import io.zsync.stream.StreamMessage;
+import io.zsync.zerocopy.BufferPool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * One task's realtime buffer. Each accepted record is written to the changelogged store under a
+ * sequence number and sent into a manual-dispatch engine stream whose message carries the same bytes
+ * (off-heap, pooled) and the sequence as its id. The stream decides order, expiry, drops and pacing; its
+ * callbacks run on the stream thread (inside {@code dispatch} or {@code send}), forward the record and
+ * delete it from the store. So a record is in the store exactly while the engine holds it, and a record
+ * that was committed as input but not yet forwarded is in the changelog.
+ *
+ * <p>Dispatch runs after every {@code process} and from a wall-clock punctuator, so a quiet input still
+ * drains at the rate limit.
+ */
+final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+    /** How often a quiet task checks for records the rate limit now lets through. */
+    static final Duration PUNCTUATE_INTERVAL = Duration.ofMillis(5);
+    private static final long BLOCK_POLL_NANOS = 1_000_000L;
+
+    private final String name;
+    private final String storeName;
+    private final ZsyncConfig config;
+    private final String outputChild;
+    private final String deadLetterChild;
+    private final ProcessorClock clock;
+    private final Io io = Io.blocking();
+    private final Serializer<io.zsync.schemas.DeadLetter> avroDeadLetters;
+
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<Long, byte[]> store;
+    private RecordClassifier classifier;
+    private BufferPool pool;
+    private RealtimeStream stream;
+    private Cancellable punctuator;
+    private ProcessorMetrics metrics;
+    private long nextSequence;
+    /** Sequences restored from the changelog and not yet handed to the engine (only after a restart). */
+    private final ArrayDeque<Long> restored = new ArrayDeque<>();
+
+    RealtimeBufferProcessor(String name, String storeName, ZsyncConfig config, String outputChild,
+                            String deadLetterChild, ProcessorClock clock) {
+        this.name = name;
+        this.storeName = storeName;
+        this.config = config;
+        this.outputChild = outputChild;
+        this.deadLetterChild = deadLetterChild;
+        this.clock = clock;
+        this.avroDeadLetters = config.dlqFormatIsAvro() ? ZsyncSerdes.deadLetter().serializer() : null;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.store = context.getStateStore(storeName);
+        this.classifier = new RecordClassifier(config);
+        this.pool = BufferPool.builder()
+                .maxBufferSize(poolBufferSize(config.bufferMaxBytes()))
+                // Size classes are powers of two, so the buffer's bytes take at most twice their size.
+                .maxReservedBytes(Math.max(BufferPool.DEFAULT_MAX_RESERVED_BYTES,
+                        Math.min(Long.MAX_VALUE / 4, config.bufferMaxBytes() * 2 + (1 << 20))))
+                .build();
+        this.stream = buildStream(context.taskId() + "/" + name);
+        stream.subscribe(this::onDelivered);
+        this.metrics = new ProcessorMetrics(context, name, stream);
+
+        // Processors are initialised after their stores are restored: what is in the store now is what an
+        // earlier incarnation of this task had buffered. Forwarding is not allowed in init, so the records
+        // are queued here and handed to the engine on the first process or punctuation.
+        try (KeyValueIterator<Long, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                long sequence = it.next().key;
+                restored.add(sequence);
+                nextSequence = Math.max(nextSequence, sequence + 1);
+            }
+        }
+        metrics.restored(restored.size());
+        punctuator = context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> drain());
+    }
+
+    private RealtimeStream buildStream(String streamName) {
+        Backpressure strategy = config.backpressure();
+        StreamBuilder b = new StreamBuilder()
+                .withName(streamName)
+                .withBufferSize(config.bufferMaxRecords(), config.bufferMaxBytes())
+                // A manual stream cannot block its own dispatching thread: block is done here, by
+                // dispatching while waiting for room, bounded by zsync.block.max.ms.
+                .withBackpressure(strategy == Backpressure.BLOCK ? Backpressure.ERROR_ON_FULL : strategy)
+                .withOrdering(config.ordering())
+                .withClock(clock)
+                .withManualDispatch()
+                .withDeadLetterListener(this::onDeadLetter);
+        if (config.rateLimit() > 0) {
+            b.withRateLimit(config.rateLimit(), config.rateBurst());
+        }
+        if (config.rateBytes() > 0) {
+            b.withByteRateLimit(config.rateBytes());
+        }
+        return b.build();
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        metrics.recordIn();
+        loadRestored();
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        String topic = meta == null ? "" : meta.topic();
+        int partition = meta == null ? -1 : meta.partition();
+        long offset = meta == null ? -1 : meta.offset();
+
+        Classification c = classifier.classify(topic, record.timestamp(), record.headers(), record.value());
+        if (!c.isValid()) {
+            forwardDeadLetter(new BufferedRecord(topic, partition, offset, record.timestamp(), c.priority(),
+                    StreamMessage.NO_DEADLINE, record.key(), record.value(), record.headers()), c.failure());
+            drain();
+            return;
+        }
+        BufferedRecord buffered = new BufferedRecord(topic, partition, offset, record.timestamp(), c.priority(),
+                c.deadlineMicros(), record.key(), record.value(), record.headers());
+        int size = BufferedRecordCodec.sizeOf(topic, record.key(), record.value(), record.headers());
+        if (size > config.bufferMaxBytes()) {
+            forwardDeadLetter(buffered, DeadLetterReason.TOO_LARGE);
+            drain();
+            return;
+        }
+        byte[] bytes = BufferedRecordCodec.encode(buffered);
+        long sequence = nextSequence++;
+        // Into the store first: the engine may dead-letter the record inside send, and its listener
+        // deletes the sequence.
+        store.put(sequence, bytes);
+        admit(sequence, bytes, buffered);
+        drain();
+    }
+
+    /** Hands one stored record to the engine as the backpressure strategy says. */
+    private void admit(long sequence, byte[] bytes, BufferedRecord r) {
+        try (StreamMessage m = StreamMessage.copyOf(pool, bytes)) {
+            m.id(sequence).priority(r.priority());
+            if (r.deadlineMicros() != StreamMessage.NO_DEADLINE) {
+                m.deadline(r.deadlineMicros());
+            }
+            switch (config.backpressure()) {
+                case BLOCK:
+                    sendBlocking(sequence, m);
+                    break;
+                case ERROR_ON_FULL:
+                    try {
+                        send(m);
+                    } catch (BufferFullException full) {
+                        store.delete(sequence);
+                        throw new StreamsException("zsync.backpressure=error_on_full: " + full.getMessage()
+                                + " (zsync.buffer.max.records=" + config.bufferMaxRecords()
+                                + ", zsync.buffer.max.bytes=" + config.bufferMaxBytes()
+                                + "); the record at " + r.topic() + "-" + r.partition() + "@" + r.offset()
+                                + " is not committed and is processed again after a restart", full);
+                    }
+                    break;
+                default:
+                    send(m);
+            }
+        }
+    }
+
+    private void sendBlocking(long sequence, StreamMessage m) {
+        long start = clock.nanoTime();
+        long limit = Duration.ofMillis(config.blockMaxMs()).toNanos();
+        while (true) {
+            try {
+                send(m);
+                return;
+            } catch (BufferFullException full) {
+                if (stream.dispatch(Integer.MAX_VALUE) > 0) {
+                    continue;
+                }
+                long left = limit - (clock.nanoTime() - start);
+                if (left <= 0) {
+                    store.delete(sequence);
+                    throw new StreamsException("zsync.backpressure=block: the buffer stayed full for "
+                            + "zsync.block.max.ms=" + config.blockMaxMs() + " (" + full.getMessage()
+                            + "). Raise zsync.buffer.max.records / zsync.buffer.max.bytes or the rate limit, or"
+                            + " choose drop_oldest or drop_newest; the record is not committed and is processed"
+                            + " again after a restart", full);
+                }
+                long wait = stream.nanosUntilDispatchable();
+                clock.sleepNanos(Math.min(left, wait > 0 ? wait : BLOCK_POLL_NANOS));
+            }
+        }
+    }
+
+    private void send(StreamMessage m) {
+        try {
+            stream.send(io, m);
+        } catch (IOException e) {
+            // Io.blocking() runs inline and raises only InterruptedIOException while blocked, which a
+            // stream built with error_on_full never is.
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Hands restored records to the engine while it has room; they go before new input. */
+    private void loadRestored() {
+        while (!restored.isEmpty()) {
+            long sequence = restored.peekFirst();
+            byte[] bytes = store.get(sequence);
+            if (bytes == null) {
+                restored.pollFirst();
+                continue;
+            }
+            BufferedRecord r = BufferedRecordCodec.decode(bytes);
+            try (StreamMessage m = StreamMessage.copyOf(pool, bytes)) {
+                m.id(sequence).priority(r.priority());
+                if (r.deadlineMicros() != StreamMessage.NO_DEADLINE) {
+                    m.deadline(r.deadlineMicros());
+                }
+                try {
+                    send(m);
+                } catch (BufferFullException full) {
+                    // More was restored than the buffer now holds (its limit was lowered): the rest waits
+                    // in the store until dispatching makes room.
+                    return;
+                }
+            }
+            restored.pollFirst();
+        }
+    }
+
+    /** Forwards everything the rate limit lets through now. */
+    private void drain() {
+        loadRestored();
+        stream.dispatch(Integer.MAX_VALUE);
+        if (!restored.isEmpty()) {
+            loadRestored();
+            stream.dispatch(Integer.MAX_VALUE);
+        }
+        metrics.update(clock.nanoTime());
+    }
+
+    private void onDelivered(StreamMessage m) {
+        BufferedRecord r = BufferedRecordCodec.decode(m.payload());
+        Record<byte[], byte[]> out = new Record<>(r.key(), r.value(), r.timestamp(), r.headers());
+        if (outputChild == null) {
+            context.forward(out);
+        } else {
+            context.forward(out, outputChild);
+        }
+        store.delete(m.id());
+        metrics.recordOut();
+    }
+
+    private void onDeadLetter(DeadLetter dead) {
+        BufferedRecord r = BufferedRecordCodec.decode(dead.message().payload());
+        forwardDeadLetter(r, dead.reason());
+        store.delete(dead.message().id());
+    }
+
+    private void forwardDeadLetter(BufferedRecord r, DeadLetterReason reason) {
+        long nowMs = clock.epochMicros() / 1_000;
+        Headers headers = DeadLetterRecords.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
+        byte[] value = r.value();
+        if (avroDeadLetters != null) {
+            value = avroDeadLetters.serialize(null, DeadLetterRecords.avro(reason, r.topic(), r.partition(), r.offset(),
+                    r.key(), r.value(), r.headers() == null ? new RecordHeaders() : r.headers(), nowMs));
+        }
+        Record<byte[], byte[]> out = new Record<>(r.key(), value, r.timestamp(), headers);
+        if (deadLetterChild == null) {
+            context.forward(out);
+        } else {
+            context.forward(out, deadLetterChild);
+        }
+        metrics.deadLetter(reason);
+    }
+
+    @Override
+    public void close() {
+        if (punctuator != null) {
+            punctuator.cancel();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (stream != null) {
+            // Nothing is emitted on close: what is still buffered stays in the store (and its changelog),
+            // and the task's next incarnation emits it.
+            stream.closeNow();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    static int poolBufferSize(long maxBytes) {
+        long size = Math.max(BufferPool.MIN_BUFFER_SIZE, Math.min(maxBytes, BufferPool.MAX_BUFFER_SIZE_LIMIT));
+        return (int) Long.highestOneBit(size - 1) << 1;
+    }
+}

@@ -1,0 +1,158 @@
+package io.zsync.processors;
+
+import io.zsync.kafka.ZsyncConfig;
+import io.zsync.kafka.ZsyncHeaders;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * One call to put zsync into a Kafka Streams application.
+ *
+ * <pre>{@code
+ * // DSL: input topics -> realtime buffer -> output topic, dead letters -> zsync.dlq.topic
+ * StreamsBuilder builder = new StreamsBuilder();
+ * ZsyncStreams.route(builder, List.of("orders", "audit"), "deliveries", zsyncSettings);
+ *
+ * // DSL, mid-topology: keep both branches
+ * ZsyncStreams.Branches b = ZsyncStreams.realtime(stream, zsyncSettings);
+ * b.output().to("deliveries");
+ *
+ * // Processor API
+ * ZsyncStreams.addTo(topology, ZsyncStreams.processor("zsync", zsyncSettings), List.of("orders"), "deliveries");
+ * }</pre>
+ */
+public final class ZsyncStreams {
+    private static final int CONSUMER_DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
+
+    private ZsyncStreams() {
+    }
+
+    /** The delivered records and the dead letters of a {@link #realtime} stream. */
+    public record Branches(KStream<byte[], byte[]> output, KStream<byte[], byte[]> deadLetters) {
+    }
+
+    /**
+     * A realtime processor whose children are named {@code name + "-output"} and {@code name + "-dlq"}.
+     *
+     * @throws ConfigException if a {@code zsync.*} setting is invalid, naming the key and the allowed values
+     */
+    public static RealtimeProcessor processor(String name, Map<String, ?> zsync) {
+        return new RealtimeProcessor(name, zsync, name + "-output", name + "-dlq");
+    }
+
+    /**
+     * Adds to a Processor API topology: a byte-array source over {@code inputTopics}, {@code processor} (with
+     * its buffer store) and two sinks, named as the processor's children, to {@code outputTopic} and to the
+     * dead-letter topic ({@code zsync.dlq.topic}, by default {@code outputTopic + ".dlq"}).
+     *
+     * @return {@code topology}
+     */
+    public static Topology addTo(Topology topology, RealtimeProcessor processor, Collection<String> inputTopics,
+                                 String outputTopic) {
+        if (processor.outputChild() == null) {
+            throw new IllegalArgumentException("the processor must name its children; use ZsyncStreams.processor");
+        }
+        String source = processor.name() + "-source";
+        topology.addSource(source, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                inputTopics.toArray(new String[0]));
+        topology.addProcessor(processor.name(), processor, source);
+        topology.addSink(processor.outputChild(), outputTopic, new ByteArraySerializer(), new ByteArraySerializer(),
+                processor.name());
+        topology.addSink(processor.deadLetterChild(), processor.config().dlqTopic(outputTopic),
+                new ByteArraySerializer(), new ByteArraySerializer(), processor.name());
+        return topology;
+    }
+
+    /**
+     * Passes {@code input} through a realtime buffer named {@value RealtimeProcessor#DEFAULT_NAME}.
+     *
+     * @see #realtime(KStream, String, Map)
+     */
+    public static Branches realtime(KStream<byte[], byte[]> input, Map<String, ?> zsync) {
+        return realtime(input, RealtimeProcessor.DEFAULT_NAME, zsync);
+    }
+
+    /**
+     * Passes {@code input} through a realtime buffer (its store is added with it) and splits the result
+     * into delivered records and dead letters, which carry the {@code zsync.dlq.reason} header.
+     *
+     * @param input byte-array records
+     * @param name  the processor's name, unique in the topology
+     * @param zsync the {@code zsync.*} settings
+     * @return the two branches
+     */
+    public static Branches realtime(KStream<byte[], byte[]> input, String name, Map<String, ?> zsync) {
+        RealtimeProcessor processor = new RealtimeProcessor(name, zsync, null, null);
+        KStream<byte[], byte[]> all = input.process(processor, Named.as(name));
+        // Header checks need the record, which the DSL's predicates do not see: filter in a processor.
+        KStream<byte[], byte[]> dead = all.processValues(() -> new HeaderFilter(ZsyncHeaders.DLQ_REASON, true),
+                Named.as(name + "-dead-letters"));
+        KStream<byte[], byte[]> out = all.processValues(() -> new HeaderFilter(ZsyncHeaders.DLQ_REASON, false),
+                Named.as(name + "-delivered"));
+        return new Branches(out, dead);
+    }
+
+    /**
+     * The whole job in one call: reads {@code inputTopics} as bytes, passes them through a realtime buffer
+     * and writes delivered records to {@code outputTopic} and dead letters to {@code zsync.dlq.topic}.
+     *
+     * @return {@code builder}
+     */
+    public static StreamsBuilder route(StreamsBuilder builder, Collection<String> inputTopics, String outputTopic,
+                                       Map<String, ?> zsync) {
+        ZsyncConfig config = new ZsyncConfig(zsync);
+        KStream<byte[], byte[]> input = builder.stream(inputTopics, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        Branches b = realtime(input, zsync);
+        Produced<byte[], byte[]> bytes = Produced.with(Serdes.ByteArray(), Serdes.ByteArray());
+        b.output().to(outputTopic, bytes);
+        b.deadLetters().to(config.dlqTopic(outputTopic), bytes);
+        return builder;
+    }
+
+    /**
+     * Checks the {@code zsync.*} settings against the Streams settings they run under: a task blocked for
+     * {@code zsync.block.max.ms} must not be taken for dead by its consumer group.
+     *
+     * @param streamsSettings every setting of the Streams app
+     * @throws ConfigException naming {@code zsync.block.max.ms} if it is not below {@code max.poll.interval.ms}
+     */
+    public static void validate(Map<?, ?> streamsSettings) {
+        ZsyncConfig zsync = new ZsyncConfig(streamsSettings);
+        long maxPoll = maxPollIntervalMs(streamsSettings);
+        if (zsync.blockMaxMs() >= maxPoll) {
+            throw new ConfigException(ZsyncConfig.BLOCK_MAX_MS_CONFIG, zsync.blockMaxMs(),
+                    "must be below max.poll.interval.ms (" + maxPoll + "), or the consumer group takes a blocked"
+                            + " task for dead and rebalances it away");
+        }
+    }
+
+    static long maxPollIntervalMs(Map<?, ?> settings) {
+        for (String key : new String[] {
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+                StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG}) {
+            Object v = settings.get(key);
+            if (v != null) {
+                try {
+                    return Long.parseLong(Objects.toString(v).trim());
+                } catch (NumberFormatException e) {
+                    throw new ConfigException(key, v, "must be a number of milliseconds");
+                }
+            }
+        }
+        return CONSUMER_DEFAULT_MAX_POLL_INTERVAL_MS;
+    }
+}

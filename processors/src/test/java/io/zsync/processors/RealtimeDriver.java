@@ -1,0 +1,99 @@
+package io.zsync.processors;
+
+import io.zsync.stream.ManualTimeSource;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * A {@link TopologyTestDriver} around one {@link RealtimeProcessor} (input topic "in", output "out",
+ * dead letters "out.dlq"), with the processor's clock and the driver's wall clock moved together.
+ */
+final class RealtimeDriver implements AutoCloseable {
+    static final Instant START = Instant.parse("2026-11-24T12:00:00Z");
+
+    final ManualTimeSource time = new ManualTimeSource(START.toEpochMilli() * 1_000);
+    final TopologyTestDriver driver;
+    final TestInputTopic<byte[], byte[]> in;
+    final TestOutputTopic<byte[], byte[]> out;
+    final TestOutputTopic<byte[], byte[]> dlq;
+
+    RealtimeDriver(Map<String, ?> zsync) {
+        Map<String, Object> settings = new HashMap<>(zsync);
+        Topology topology = ZsyncStreams.addTo(new Topology(),
+                ZsyncStreams.processor("zsync", settings).withClock(ProcessorClock.manual(time)), List.of("in"), "out");
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "realtime-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(topology, props, START);
+        in = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer(), START, Duration.ZERO);
+        out = driver.createOutputTopic("out", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        dlq = driver.createOutputTopic("out.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Pipes a record keyed {@code key} with the given header pairs (name, value, name, value...). */
+    void send(String key, String... headers) {
+        RecordHeaders h = new RecordHeaders();
+        for (int i = 0; i < headers.length; i += 2) {
+            h.add(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8));
+        }
+        in.pipeInput(new TestRecord<>(bytes(key), bytes("value-" + key), h, nowInstant()));
+    }
+
+    /** Moves both clocks, in punctuation-sized steps so the processor sees time pass as it would live. */
+    void advance(Duration d) {
+        long left = d.toNanos();
+        long step = RealtimeBufferProcessor.PUNCTUATE_INTERVAL.toNanos();
+        while (left > 0) {
+            long n = Math.min(step, left);
+            time.advance(Duration.ofNanos(n));
+            driver.advanceWallClockTime(Duration.ofNanos(n));
+            left -= n;
+        }
+    }
+
+    Instant nowInstant() {
+        return Instant.ofEpochMilli(time.epochMicros() / 1_000);
+    }
+
+    long nowMicros() {
+        return time.epochMicros();
+    }
+
+    List<String> outKeys() {
+        return out.readRecordsToList().stream().map(r -> string(r.key())).collect(Collectors.toList());
+    }
+
+    static String header(TestRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : string(h.value());
+    }
+
+    static byte[] bytes(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String string(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
