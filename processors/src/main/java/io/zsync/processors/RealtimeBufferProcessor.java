@@ -46,6 +46,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     /** How often a quiet task checks for records the rate limit now lets through. */
     static final Duration PUNCTUATE_INTERVAL = Duration.ofMillis(5);
     private static final long BLOCK_POLL_NANOS = 1_000_000L;
+    private static final System.Logger LOG = System.getLogger(RealtimeBufferProcessor.class.getName());
 
     private final String name;
     private final String storeName;
@@ -64,6 +65,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private Cancellable punctuator;
     private ProcessorMetrics metrics;
     private long nextSequence;
+    /** The first exception a callback caught; once set, the task fails and nothing more is forwarded. */
+    private RuntimeException failure;
     /** Sequences restored from the changelog and not yet handed to the engine (only after a restart). */
     private final ArrayDeque<Long> restored = new ArrayDeque<>();
 
@@ -104,6 +107,10 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             }
         }
         metrics.restored(restored.size());
+        if (!restored.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "zsync: task {0} ({1}) restored {2} buffered records from its changelog;"
+                    + " they are emitted before new input", context.taskId(), name, restored.size());
+        }
         punctuator = context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> drain());
     }
 
@@ -198,7 +205,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                 send(m);
                 return;
             } catch (BufferFullException full) {
-                if (stream.dispatch(Integer.MAX_VALUE) > 0) {
+                if (dispatch() > 0) {
                     continue;
                 }
                 long left = limit - (clock.nanoTime() - start);
@@ -219,6 +226,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private void send(StreamMessage m) {
         try {
             stream.send(io, m);
+            rethrowFailure();
         } catch (IOException e) {
             // Io.blocking() runs inline and raises only InterruptedIOException while blocked, which a
             // stream built with error_on_full never is.
@@ -253,33 +261,68 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
     }
 
+    private int dispatch() {
+        int n = stream.dispatch(Integer.MAX_VALUE);
+        rethrowFailure();
+        return n;
+    }
+
     /** Forwards everything the rate limit lets through now. */
     private void drain() {
+        rethrowFailure();
         loadRestored();
-        stream.dispatch(Integer.MAX_VALUE);
+        dispatch();
         if (!restored.isEmpty()) {
             loadRestored();
-            stream.dispatch(Integer.MAX_VALUE);
+            dispatch();
         }
         metrics.update(clock.nanoTime());
     }
 
+    // The engine calls these two on this thread, inside send or dispatch, and would only count an
+    // exception. A failed forward (the producer failed, the task migrated) must fail the task instead, and
+    // the record must stay in the store so the task's next incarnation emits it: so the first failure is
+    // kept, later callbacks of the same call leave their records in the store, and the engine call's
+    // caller rethrows it.
+
     private void onDelivered(StreamMessage m) {
-        BufferedRecord r = BufferedRecordCodec.decode(m.payload());
-        Record<byte[], byte[]> out = new Record<>(r.key(), r.value(), r.timestamp(), r.headers());
-        if (outputChild == null) {
-            context.forward(out);
-        } else {
-            context.forward(out, outputChild);
+        if (failure != null) {
+            return;
         }
-        store.delete(m.id());
-        metrics.recordOut();
+        try {
+            BufferedRecord r = BufferedRecordCodec.decode(m.payload());
+            Record<byte[], byte[]> out = new Record<>(r.key(), r.value(), r.timestamp(), r.headers());
+            if (outputChild == null) {
+                context.forward(out);
+            } else {
+                context.forward(out, outputChild);
+            }
+            store.delete(m.id());
+            metrics.recordOut();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
     }
 
     private void onDeadLetter(DeadLetter dead) {
-        BufferedRecord r = BufferedRecordCodec.decode(dead.message().payload());
-        forwardDeadLetter(r, dead.reason());
-        store.delete(dead.message().id());
+        if (failure != null) {
+            return;
+        }
+        try {
+            BufferedRecord r = BufferedRecordCodec.decode(dead.message().payload());
+            forwardDeadLetter(r, dead.reason());
+            store.delete(dead.message().id());
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+    }
+
+    /** Rethrows what a callback failed with during the last engine call. */
+    private void rethrowFailure() {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f;
+        }
     }
 
     private void forwardDeadLetter(BufferedRecord r, DeadLetterReason reason) {
@@ -308,6 +351,11 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             metrics.close();
         }
         if (stream != null) {
+            long buffered = stream.metrics().bufferedRecords() + restored.size();
+            if (buffered > 0) {
+                LOG.log(System.Logger.Level.INFO, "zsync: task {0} ({1}) closes with {2} records buffered; they stay"
+                        + " in its changelogged store for the task''s next owner", context.taskId(), name, buffered);
+            }
             // Nothing is emitted on close: what is still buffered stays in the store (and its changelog),
             // and the task's next incarnation emits it.
             stream.closeNow();

@@ -3,6 +3,7 @@ package io.zsync.processors;
 import io.zsync.kafka.ZsyncConfig;
 import io.zsync.kafka.ZsyncHeaders;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -17,6 +18,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /**
  * One call to put zsync into a Kafka Streams application.
@@ -62,6 +64,19 @@ public final class ZsyncStreams {
      */
     public static Topology addTo(Topology topology, RealtimeProcessor processor, Collection<String> inputTopics,
                                  String outputTopic) {
+        return addTo(topology, processor, inputTopics, outputTopic, List.of());
+    }
+
+    /**
+     * As {@link #addTo(Topology, RealtimeProcessor, Collection, String)}, with {@code transforms} applied in
+     * order to delivered records before the output sink (the first one takes the processor's output
+     * child name).
+     *
+     * @return {@code topology}
+     */
+    public static Topology addTo(Topology topology, RealtimeProcessor processor, Collection<String> inputTopics,
+                                 String outputTopic,
+                                 List<ProcessorSupplier<byte[], byte[], byte[], byte[]>> transforms) {
         if (processor.outputChild() == null) {
             throw new IllegalArgumentException("the processor must name its children; use ZsyncStreams.processor");
         }
@@ -69,8 +84,14 @@ public final class ZsyncStreams {
         topology.addSource(source, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 inputTopics.toArray(new String[0]));
         topology.addProcessor(processor.name(), processor, source);
-        topology.addSink(processor.outputChild(), outputTopic, new ByteArraySerializer(), new ByteArraySerializer(),
-                processor.name());
+        String parent = processor.name();
+        String node = processor.outputChild();
+        for (int i = 0; i < transforms.size(); i++) {
+            topology.addProcessor(node, transforms.get(i), parent);
+            parent = node;
+            node = processor.name() + "-transform-" + (i + 2);
+        }
+        topology.addSink(node, outputTopic, new ByteArraySerializer(), new ByteArraySerializer(), parent);
         topology.addSink(processor.deadLetterChild(), processor.config().dlqTopic(outputTopic),
                 new ByteArraySerializer(), new ByteArraySerializer(), processor.name());
         return topology;

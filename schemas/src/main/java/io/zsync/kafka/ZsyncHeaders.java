@@ -16,7 +16,7 @@ public final class ZsyncHeaders {
     public static final String SOURCE_OFFSET = "zsync.source.offset";
     /** When the record was dead-lettered, epoch milliseconds, decimal ASCII. */
     public static final String DLQ_TIMESTAMP = "zsync.dlq.timestamp";
-    /** The CRC32C of the value, written and verified by the checksum transforms. */
+    /** The CRC32C of the value as 8 lowercase hex digits, written and verified by the checksum transforms. */
     public static final String CRC32C = "zsync.crc32c";
 
     private ZsyncHeaders() {

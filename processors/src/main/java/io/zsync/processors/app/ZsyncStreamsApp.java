@@ -1,0 +1,239 @@
+package io.zsync.processors.app;
+
+import io.zsync.processors.ChecksumTransform;
+import io.zsync.processors.RealtimeProcessor;
+import io.zsync.processors.XorTransform;
+import io.zsync.processors.ZsyncStreams;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+
+/**
+ * The ready-made Streams app: {@code zsync.input.topics} → realtime buffer → transforms →
+ * {@code zsync.output.topic}, dead letters to {@code zsync.dlq.topic}, configured by one properties file
+ * holding Kafka Streams settings and {@code zsync.*} keys. {@code bootstrap.servers=embedded} starts an
+ * in-process broker. Missing topics are created. SIGTERM (or Ctrl-C) closes it cleanly.
+ *
+ * <pre>java -cp ... io.zsync.processors.app.ZsyncStreamsApp config/streams-app.properties</pre>
+ */
+public final class ZsyncStreamsApp implements AutoCloseable {
+    private static final String PROCESSOR = "zsync";
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ZsyncAppConfig config;
+    private final EmbeddedKafka embedded;
+    private final KafkaStreams streams;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Throwable failure;
+
+    private ZsyncStreamsApp(ZsyncAppConfig config, EmbeddedKafka embedded, KafkaStreams streams) {
+        this.config = config;
+        this.embedded = embedded;
+        this.streams = streams;
+    }
+
+    /**
+     * Validates the settings, starts the embedded broker if asked for, creates missing topics and starts
+     * Kafka Streams.
+     *
+     * @param settings Kafka Streams settings and zsync.* keys
+     * @return the running app
+     * @throws ConfigException naming the first invalid key
+     */
+    public static ZsyncStreamsApp start(Map<?, ?> settings) throws Exception {
+        ZsyncAppConfig config = new ZsyncAppConfig(settings);
+        ZsyncStreams.validate(settings);
+        Map<String, Object> streamsSettings = new HashMap<>();
+        settings.forEach((k, v) -> {
+            if (!k.toString().startsWith("zsync.")) {
+                streamsSettings.put(k.toString(), v);
+            }
+        });
+        EmbeddedKafka embedded = null;
+        if (ZsyncAppConfig.EMBEDDED.equals(String.valueOf(streamsSettings.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG))
+                .trim())) {
+            embedded = EmbeddedKafka.start();
+            streamsSettings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, embedded.bootstrapServers());
+            System.out.println("zsync: started an embedded Kafka broker at " + embedded.bootstrapServers());
+        }
+        try {
+            StreamsConfig streamsConfig = new StreamsConfig(streamsSettings);
+            createMissingTopics(streamsConfig, config);
+            KafkaStreams streams = new KafkaStreams(topology(config), streamsConfig);
+            ZsyncStreamsApp app = new ZsyncStreamsApp(config, embedded, streams);
+            app.begin();
+            return app;
+        } catch (Exception | Error e) {
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The app's topology, for {@code TopologyTestDriver} and for describing it. */
+    public static Topology topology(ZsyncAppConfig config) {
+        List<ProcessorSupplier<byte[], byte[], byte[], byte[]>> transforms = new ArrayList<>();
+        for (String t : config.transforms()) {
+            if (t.equals("xor")) {
+                var key = config.xorKey();
+                transforms.add(() -> new XorTransform(key));
+            } else {
+                transforms.add(ChecksumTransform::new);
+            }
+        }
+        Map<String, Object> zsync = new HashMap<>(config.originals());
+        RealtimeProcessor processor = ZsyncStreams.processor(PROCESSOR, zsync);
+        return ZsyncStreams.addTo(new Topology(), processor, config.inputTopics(), config.outputTopic(), transforms);
+    }
+
+    private void begin() {
+        streams.setUncaughtExceptionHandler(e -> {
+            failure = e;
+            System.err.println("zsync: the Streams app stops: " + rootMessage(e));
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            System.out.println("zsync: Kafka Streams " + before + " -> " + now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        streams.start();
+        System.out.println("zsync: reading " + config.inputTopics() + ", writing " + config.outputTopic()
+                + ", dead letters to " + config.dlqTopic());
+    }
+
+    private static void createMissingTopics(StreamsConfig streamsConfig, ZsyncAppConfig config)
+            throws InterruptedException, ExecutionException {
+        Map<String, Object> adminSettings = streamsConfig.getAdminConfigs("zsync-topics");
+        adminSettings.put(AdminClientConfig.CLIENT_ID_CONFIG, "zsync-topics");
+        Set<String> wanted = new LinkedHashSet<>(config.inputTopics());
+        wanted.add(config.outputTopic());
+        wanted.add(config.dlqTopic());
+        try (Admin admin = Admin.create(adminSettings)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            Optional<Integer> partitions = config.topicPartitions() > 0 ? Optional.of(config.topicPartitions())
+                    : Optional.empty();
+            for (String topic : wanted) {
+                if (!existing.contains(topic)) {
+                    missing.add(new NewTopic(topic, partitions, Optional.empty()));
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            try {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                System.out.println("zsync: created topics " + missing.stream().map(NewTopic::name).toList());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("zsync: no answer from the brokers at "
+                    + adminSettings.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + " within 30 s", e);
+        }
+    }
+
+    /** The running Kafka Streams instance. */
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** The embedded broker's address, if this app started one. */
+    public Optional<String> embeddedBootstrapServers() {
+        return Optional.ofNullable(embedded).map(EmbeddedKafka::bootstrapServers);
+    }
+
+    /** Waits until Kafka Streams stops (closed, or failed). */
+    public void awaitTermination() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** The error that stopped the app, if one did. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public void close() throws Exception {
+        streams.close(CLOSE_TIMEOUT);
+        stopped.countDown();
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: ZsyncStreamsApp <properties file>");
+            System.exit(2);
+        }
+        Properties props = new Properties();
+        try (InputStream in = Files.newInputStream(Path.of(args[0]))) {
+            props.load(in);
+        } catch (IOException e) {
+            System.err.println("zsync: cannot read " + args[0] + ": " + e.getMessage());
+            System.exit(2);
+        }
+        ZsyncStreamsApp app;
+        try {
+            app = start(props);
+        } catch (ConfigException e) {
+            System.err.println("zsync: invalid configuration in " + args[0] + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Thread hook = new Thread(() -> {
+            try {
+                app.close();
+            } catch (Exception e) {
+                System.err.println("zsync: close failed: " + e);
+            }
+        }, "zsync-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        app.awaitTermination();
+        if (app.failure().isPresent()) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            app.close();
+            System.exit(1);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            if (c.getMessage() != null && c.getMessage().startsWith("zsync")) {
+                sb.setLength(0);
+                sb.append(c.getMessage());
+            }
+        }
+        return sb.toString();
+    }
+}

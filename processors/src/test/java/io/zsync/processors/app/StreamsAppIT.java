@@ -1,0 +1,173 @@
+package io.zsync.processors.app;
+
+import static io.zsync.processors.app.Records.header;
+import static io.zsync.processors.app.Records.string;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zsync.kafka.ZsyncHeaders;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Streams app against a real in-process KRaft broker, one broker for the class. */
+class StreamsAppIT {
+    private static final String[] LEVELS = {"LOW", "NORMAL", "HIGH", "CRITICAL"};
+    private static EmbeddedKafka kafka;
+
+    @TempDir
+    java.nio.file.Path stateDir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void everyOneOfOneHundredThousandMixedRecordsEndsInTheOutputOrTheDeadLetterTopicExactlyOnce() throws Exception {
+        int n = 100_000;
+        Map<String, Object> settings = settings("mixed", stateDir.resolve("a"));
+        settings.put("zsync.rate.limit", "20000");
+        settings.put("zsync.buffer.max.records", "2000");
+        settings.put("zsync.backpressure", "drop_oldest");
+        settings.put("zsync.transforms", "checksum");
+        Map<String, String> expectedReason = new HashMap<>();
+        try (ZsyncStreamsApp app = ZsyncStreamsApp.start(settings)) {
+            Random random = new Random(42);
+            long now = System.currentTimeMillis() * 1_000;
+            try (KafkaProducer<byte[], byte[]> producer = Records.producer(kafka.bootstrapServers())) {
+                for (int i = 0; i < n; i++) {
+                    String key = "k" + i;
+                    String level = LEVELS[random.nextInt(4)];
+                    int kind = random.nextInt(100);
+                    byte[] value = new byte[16 + random.nextInt(200)];
+                    random.nextBytes(value);
+                    if (kind < 2) {
+                        producer.send(Records.record("mixed-in", key, value, ZsyncHeaders.PRIORITY, "SOMETIMES"));
+                        expectedReason.put(key, "INVALID_HEADER");
+                    } else if (kind < 5) {
+                        producer.send(Records.record("mixed-in", key, value, ZsyncHeaders.PRIORITY, level,
+                                ZsyncHeaders.DEADLINE, Long.toString(now - 1_000_000)));
+                        expectedReason.put(key, "EXPIRED");
+                    } else if (kind < 30) {
+                        producer.send(Records.record("mixed-in", key, value, ZsyncHeaders.PRIORITY, level,
+                                ZsyncHeaders.DEADLINE, Long.toString(now + 600_000_000L)));
+                    } else {
+                        producer.send(Records.record("mixed-in", key, value, ZsyncHeaders.PRIORITY, level));
+                    }
+                }
+            }
+            List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
+                    List.of("mixed-out", "mixed-out.dlq"), r -> r.size() >= n, Duration.ofSeconds(120));
+
+            Map<String, Long> counts = all.stream().collect(Collectors.groupingBy(r -> string(r.key()),
+                    TreeMap::new, Collectors.counting()));
+            assertEquals(n, counts.size(), "every input key arrives");
+            assertEquals(Set.of(1L), Set.copyOf(counts.values()), "and only once");
+            Map<String, Long> reasons = new TreeMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : all) {
+                String key = string(r.key());
+                String reason = header(r, ZsyncHeaders.DLQ_REASON);
+                if (r.topic().equals("mixed-out.dlq")) {
+                    reasons.merge(reason, 1L, Long::sum);
+                    assertEquals("mixed-in", header(r, ZsyncHeaders.SOURCE_TOPIC));
+                    if (expectedReason.containsKey(key)) {
+                        assertEquals(expectedReason.get(key), reason, key);
+                    } else {
+                        // drop_oldest drops the incoming record when everything buffered outranks it
+                        assertTrue(reason.equals("DROPPED_OLDEST") || reason.equals("DROPPED_NEWEST"), key + " " + reason);
+                    }
+                } else {
+                    assertEquals(null, reason);
+                    assertTrue(!expectedReason.containsKey(key), key + " should have been dead-lettered");
+                    assertTrue(header(r, ZsyncHeaders.CRC32C) != null, "the checksum transform ran");
+                }
+            }
+            System.out.println("dead letters by reason: " + reasons);
+            assertEquals(expectedReason.values().stream().filter("EXPIRED"::equals).count(), reasons.get("EXPIRED"));
+            assertEquals(expectedReason.values().stream().filter("INVALID_HEADER"::equals).count(),
+                    reasons.get("INVALID_HEADER"));
+            assertTrue(app.failure().isEmpty());
+        }
+    }
+
+    @Test
+    void twoInstancesSharingTheInputWithARebalanceMidRunLoseNothing() throws Exception {
+        int n = 20_000;
+        Map<String, Object> settings = settings("shared", stateDir.resolve("one"));
+        settings.put("zsync.rate.limit", "500");     // per task: records wait in the buffers across the rebalance
+        settings.put("zsync.buffer.max.records", "100000");
+        settings.put("zsync.topics.partitions", "4");
+        try (ZsyncStreamsApp one = ZsyncStreamsApp.start(settings)) {
+            produce("shared-in", 0, n / 2);
+            Records.readUntil(kafka.bootstrapServers(), List.of("shared-out"), r -> r.size() >= 1_000,
+                    Duration.ofSeconds(60));
+            Map<String, Object> second = new HashMap<>(settings);
+            second.put("state.dir", stateDir.resolve("two").toString());
+            try (ZsyncStreamsApp two = ZsyncStreamsApp.start(second)) {
+                produce("shared-in", n / 2, n);
+                List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
+                        List.of("shared-out", "shared-out.dlq"),
+                        r -> r.stream().map(x -> string(x.key())).distinct().count() >= n, Duration.ofSeconds(120));
+                Set<String> keys = all.stream().map(r -> string(r.key())).collect(Collectors.toSet());
+                if (keys.size() != n) {
+                    java.util.TreeSet<String> missing = new java.util.TreeSet<>();
+                    for (int i = 0; i < n; i++) {
+                        if (!keys.contains("k" + i)) {
+                            missing.add("k" + i);
+                        }
+                    }
+                    System.out.println("missing " + missing.size() + ": " + missing);
+                }
+                assertEquals(n, keys.size(), "nothing lost across the rebalance");
+                assertEquals(0, all.stream().filter(r -> r.topic().endsWith(".dlq")).count());
+                assertTrue(one.failure().isEmpty() && two.failure().isEmpty());
+                double restored = restoredRecords(one) + restoredRecords(two);
+                System.out.println("records restored from buffer changelogs after the rebalance: " + restored);
+                assertTrue(restored > 0, "the rebalance moved tasks that had records buffered");
+            }
+        }
+    }
+
+    private static double restoredRecords(ZsyncStreamsApp app) {
+        return app.streams().metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals("zsync") && e.getKey().name().equals("restored-records"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .sum();
+    }
+
+    private void produce(String topic, int from, int to) {
+        try (KafkaProducer<byte[], byte[]> producer = Records.producer(kafka.bootstrapServers())) {
+            for (int i = from; i < to; i++) {
+                producer.send(Records.record(topic, "k" + i, new byte[100], ZsyncHeaders.PRIORITY, LEVELS[i % 4]));
+            }
+        }
+    }
+
+    private static Map<String, Object> settings(String name, java.nio.file.Path stateDir) {
+        Map<String, Object> s = new HashMap<>();
+        s.put("application.id", name + "-app");
+        s.put("bootstrap.servers", kafka.bootstrapServers());
+        s.put("state.dir", stateDir.toString());
+        s.put("commit.interval.ms", "200");
+        s.put("zsync.input.topics", name + "-in");
+        s.put("zsync.output.topic", name + "-out");
+        return s;
+    }
+}
