@@ -83,6 +83,11 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
+        // Streams may close a task and initialise the same processor instance again (a task revived after
+        // corruption): nothing from the earlier incarnation may leak into this one.
+        this.failure = null;
+        this.restored.clear();
+        this.nextSequence = 0;
         this.context = context;
         this.store = context.getStateStore(storeName);
         this.classifier = new RecordClassifier(config);
@@ -359,10 +364,15 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             // Nothing is emitted on close: what is still buffered stays in the store (and its changelog),
             // and the task's next incarnation emits it.
             stream.closeNow();
+            stream = null;
         }
         if (pool != null) {
             pool.close();
+            pool = null;
         }
+        punctuator = null;
+        metrics = null;
+        restored.clear();
     }
 
     static int poolBufferSize(long maxBytes) {

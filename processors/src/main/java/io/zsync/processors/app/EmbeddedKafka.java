@@ -1,5 +1,7 @@
 package io.zsync.processors.app;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -24,7 +26,11 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws Exception if it does not start
      */
     public static EmbeddedKafka start(Map<String, String> brokerSettings) throws Exception {
+        // Our own directory: the test kit's default one is removed by a JVM shutdown hook that races the
+        // broker's own shutdown on Ctrl-C; this one is removed by close, after the broker stopped.
+        Path dataDir = Files.createTempDirectory("zsync-kafka-");
         TestKitNodes nodes = new TestKitNodes.Builder()
+                .setBaseDirectory(dataDir)
                 .setCombined(true)
                 .setNumBrokerNodes(1)
                 .setNumControllerNodes(1)
@@ -37,7 +43,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("share.coordinator.state.topic.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0");
         brokerSettings.forEach(builder::setConfigProp);
-        KafkaClusterTestKit cluster = builder.build();
+        KafkaClusterTestKit cluster = builder.setDeleteOnClose(true).build();
         try {
             cluster.format();
             cluster.startup();

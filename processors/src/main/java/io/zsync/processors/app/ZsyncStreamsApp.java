@@ -22,9 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -42,12 +40,21 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 public final class ZsyncStreamsApp implements AutoCloseable {
     private static final String PROCESSOR = "zsync";
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
 
     private final ZsyncAppConfig config;
     private final EmbeddedKafka embedded;
     private final KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
+    private final java.util.concurrent.ScheduledExecutorService progress =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "zsync-progress");
+                t.setDaemon(true);
+                return t;
+            });
+    private String lastProgress = "";
 
     private ZsyncStreamsApp(ZsyncAppConfig config, EmbeddedKafka embedded, KafkaStreams streams) {
         this.config = config;
@@ -134,30 +141,40 @@ public final class ZsyncStreamsApp implements AutoCloseable {
         Set<String> wanted = new LinkedHashSet<>(config.inputTopics());
         wanted.add(config.outputTopic());
         wanted.add(config.dlqTopic());
+        Optional<Integer> partitions = config.topicPartitions() > 0 ? Optional.of(config.topicPartitions())
+                : Optional.empty();
         try (Admin admin = Admin.create(adminSettings)) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            Optional<Integer> partitions = config.topicPartitions() > 0 ? Optional.of(config.topicPartitions())
-                    : Optional.empty();
-            for (String topic : wanted) {
-                if (!existing.contains(topic)) {
-                    missing.add(new NewTopic(topic, partitions, Optional.empty()));
-                }
-            }
-            if (missing.isEmpty()) {
-                return;
-            }
-            try {
-                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-                System.out.println("zsync: created topics " + missing.stream().map(NewTopic::name).toList());
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
-                }
+            List<String> created = Topics.createMissing(admin, wanted, partitions, TOPICS_TIMEOUT);
+            if (!created.isEmpty()) {
+                System.out.println("zsync: created topics " + created);
             }
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("zsync: no answer from the brokers at "
-                    + adminSettings.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + " within 30 s", e);
+            throw new IllegalStateException("zsync: the brokers at "
+                    + adminSettings.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + " did not make topics " + wanted
+                    + " ready within " + TOPICS_TIMEOUT.toSeconds() + " s", e);
+        }
+    }
+
+    /** One line of totals over this instance's tasks, printed when it changed since the last one. */
+    private void printProgress() {
+        long[] totals = new long[4];
+        streams.metrics().forEach((name, metric) -> {
+            if (!name.group().equals("zsync") || !(metric.metricValue() instanceof Number n)) {
+                return;
+            }
+            switch (name.name()) {
+                case "records-in-total" -> totals[0] += n.longValue();
+                case "records-out-total" -> totals[1] += n.longValue();
+                case "dropped-total" -> totals[2] += n.longValue();
+                case "buffer-records" -> totals[3] += n.longValue();
+                default -> { }
+            }
+        });
+        String line = "zsync: progress: in " + totals[0] + ", out " + totals[1] + ", dead letters " + totals[2]
+                + ", buffered " + totals[3] + " (this instance's tasks)";
+        if (!line.equals(lastProgress)) {
+            lastProgress = line;
+            System.out.println(line);
         }
     }
 
@@ -183,6 +200,7 @@ public final class ZsyncStreamsApp implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        progress.shutdownNow();
         streams.close(CLOSE_TIMEOUT);
         stopped.countDown();
         if (embedded != null) {

@@ -19,7 +19,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,8 +71,9 @@ class CrashRecoveryIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(in, 2, (short) 1), new NewTopic(out, 2, (short) 1),
                     new NewTopic(out + ".dlq", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            Topics.awaitReady(admin, List.of(in, out, out + ".dlq"), Duration.ofSeconds(30));
         }
-        try (KafkaProducer<byte[], byte[]> producer = Records.producer(kafka.bootstrapServers())) {
+        try (Records.CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
             for (int i = 0; i < RECORDS; i++) {
                 producer.send(Records.record(in, "k" + i, new byte[64], ZsyncHeaders.PRIORITY, LEVELS[i % 4]));
             }
@@ -115,6 +115,10 @@ class CrashRecoveryIT {
             List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
                     List.of(out, out + ".dlq"),
                     r -> r.stream().map(x -> string(x.key())).distinct().count() >= RECORDS, Duration.ofSeconds(120));
+            long distinct = all.stream().map(x -> string(x.key())).distinct().count();
+            assertEquals(RECORDS, distinct, () -> "every record arrives after the restart; first app:\n"
+                    + digest(dir.resolve(name + "-first.log")) + "\nrestarted app:\n"
+                    + digest(dir.resolve(name + "-second.log")));
             assertEquals(0, all.stream().filter(r -> r.topic().endsWith(".dlq")).count(), "no dead letters");
             String restarted = Files.readString(dir.resolve(name + "-second.log"));
             assertTrue(restarted.contains("restored"), "the restarted app emitted what the killed one had buffered:\n"
@@ -125,6 +129,25 @@ class CrashRecoveryIT {
             if (!second.waitFor(60, TimeUnit.SECONDS)) {
                 second.destroyForcibly();
             }
+        }
+    }
+
+    /** The lines of an app's log worth reading when a run went wrong: zsync's own, warnings, errors, the end. */
+    private static String digest(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            List<String> picked = new ArrayList<>();
+            for (String line : lines) {
+                if (line.contains("zsync") || line.contains("WARN") || line.contains("ERROR")
+                        || line.contains("Exception")) {
+                    picked.add(line);
+                }
+            }
+            picked.add("... last lines:");
+            picked.addAll(lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+            return String.join("\n", picked.subList(Math.max(0, picked.size() - 150), picked.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
         }
     }
 

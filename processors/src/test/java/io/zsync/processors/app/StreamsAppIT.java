@@ -4,6 +4,7 @@ import static io.zsync.processors.app.Records.header;
 import static io.zsync.processors.app.Records.string;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.zsync.kafka.ZsyncHeaders;
 import java.time.Duration;
@@ -15,7 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +51,7 @@ class StreamsAppIT {
         try (ZsyncStreamsApp app = ZsyncStreamsApp.start(settings)) {
             Random random = new Random(42);
             long now = System.currentTimeMillis() * 1_000;
-            try (KafkaProducer<byte[], byte[]> producer = Records.producer(kafka.bootstrapServers())) {
+            try (Records.CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
                 for (int i = 0; i < n; i++) {
                     String key = "k" + i;
                     String level = LEVELS[random.nextInt(4)];
@@ -134,8 +134,12 @@ class StreamsAppIT {
                         }
                     }
                     System.out.println("missing " + missing.size() + ": " + missing);
+                    fail("nothing lost across the rebalance: " + keys.size() + " of " + n + " keys arrived; missing "
+                            + missing.size() + " (first: " + missing.stream().limit(20).toList() + "); app one "
+                            + one.streams().state() + " " + one.failure() + ", app two " + two.streams().state()
+                            + " " + two.failure() + ", zsync metrics: " + zsyncMetrics(one) + " / "
+                            + zsyncMetrics(two));
                 }
-                assertEquals(n, keys.size(), "nothing lost across the rebalance");
                 assertEquals(0, all.stream().filter(r -> r.topic().endsWith(".dlq")).count());
                 assertTrue(one.failure().isEmpty() && two.failure().isEmpty());
                 double restored = restoredRecords(one) + restoredRecords(two);
@@ -143,6 +147,18 @@ class StreamsAppIT {
                 assertTrue(restored > 0, "the rebalance moved tasks that had records buffered");
             }
         }
+    }
+
+    private static String zsyncMetrics(ZsyncStreamsApp app) {
+        StringBuilder sb = new StringBuilder();
+        app.streams().metrics().forEach((k, v) -> {
+            if (k.group().equals("zsync") && (k.name().equals("buffer-records") || k.name().equals("records-in-total")
+                    || k.name().equals("records-out-total") || k.name().equals("restored-records"))) {
+                sb.append(k.tags().get("task-id")).append('.').append(k.name()).append('=')
+                        .append(v.metricValue()).append(' ');
+            }
+        });
+        return sb.toString();
     }
 
     private static double restoredRecords(ZsyncStreamsApp app) {
@@ -153,7 +169,7 @@ class StreamsAppIT {
     }
 
     private void produce(String topic, int from, int to) {
-        try (KafkaProducer<byte[], byte[]> producer = Records.producer(kafka.bootstrapServers())) {
+        try (Records.CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
             for (int i = from; i < to; i++) {
                 producer.send(Records.record(topic, "k" + i, new byte[100], ZsyncHeaders.PRIORITY, LEVELS[i % 4]));
             }
