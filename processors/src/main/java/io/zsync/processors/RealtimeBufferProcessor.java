@@ -32,12 +32,17 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * One task's realtime buffer. Each accepted record is written to the changelogged store under a
- * sequence number and sent into a manual-dispatch engine stream whose message carries the same bytes
- * (off-heap, pooled) and the sequence as its id. The stream decides order, expiry, drops and pacing; its
- * callbacks run on the stream thread (inside {@code dispatch} or {@code send}), forward the record and
- * delete it from the store. So a record is in the store exactly while the engine holds it, and a record
- * that was committed as input but not yet forwarded is in the changelog.
+ * One task's realtime buffer. Each accepted record goes into a manual-dispatch engine stream whose message
+ * carries the record's encoded bytes (off-heap, pooled) and a sequence number as its id. The stream decides
+ * order, expiry, drops and pacing; its callbacks run on the stream thread (inside {@code dispatch} or
+ * {@code send}) and forward the record.
+ *
+ * <p>A record that the engine still holds when {@code process} returns is written to the changelogged
+ * store under its sequence, and deleted from it when it is forwarded or dead-lettered. Kafka Streams only
+ * commits input offsets between {@code process} calls, so a record forwarded inside the call that received
+ * it needs no store write: if the task dies first, its input offset was not committed either. So the store
+ * holds exactly the records that outlived their {@code process} call, and what was committed as input but
+ * not yet forwarded is in the changelog.
  *
  * <p>Dispatch runs after every {@code process} and from a wall-clock punctuator, so a quiet input still
  * drains at the rate limit.
@@ -46,6 +51,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     /** How often a quiet task checks for records the rate limit now lets through. */
     static final Duration PUNCTUATE_INTERVAL = Duration.ofMillis(5);
     private static final long BLOCK_POLL_NANOS = 1_000_000L;
+    private static final long NO_SEQUENCE = -1;
     private static final System.Logger LOG = System.getLogger(RealtimeBufferProcessor.class.getName());
 
     private final String name;
@@ -69,6 +75,12 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private RuntimeException failure;
     /** Sequences restored from the changelog and not yet handed to the engine (only after a restart). */
     private final ArrayDeque<Long> restored = new ArrayDeque<>();
+    /** The sequence of the record the current {@code process} call admitted, not in the store; or -1. */
+    private long inFlight = NO_SEQUENCE;
+    /** That record, so its forward needs no decoding. */
+    private BufferedRecord inFlightRecord;
+    /** Whether the engine forwarded or dead-lettered it before {@code process} returned. */
+    private boolean inFlightSettled;
 
     RealtimeBufferProcessor(String name, String storeName, ZsyncConfig config, String outputChild,
                             String deadLetterChild, ProcessorClock clock) {
@@ -166,14 +178,23 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
         byte[] bytes = BufferedRecordCodec.encode(buffered);
         long sequence = nextSequence++;
-        // Into the store first: the engine may dead-letter the record inside send, and its listener
-        // deletes the sequence.
-        store.put(sequence, bytes);
-        admit(sequence, bytes, buffered);
-        drain();
+        inFlight = sequence;
+        inFlightRecord = buffered;
+        inFlightSettled = false;
+        try {
+            admit(sequence, bytes, buffered);
+            drain();
+            if (!inFlightSettled) {
+                // Still held after this call: from here on only the store keeps it across a crash.
+                store.put(sequence, bytes);
+            }
+        } finally {
+            inFlight = NO_SEQUENCE;
+            inFlightRecord = null;
+        }
     }
 
-    /** Hands one stored record to the engine as the backpressure strategy says. */
+    /** Hands the record this call received to the engine as the backpressure strategy says. */
     private void admit(long sequence, byte[] bytes, BufferedRecord r) {
         try (StreamMessage m = StreamMessage.copyOf(pool, bytes)) {
             m.id(sequence).priority(r.priority());
@@ -182,13 +203,12 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             }
             switch (config.backpressure()) {
                 case BLOCK:
-                    sendBlocking(sequence, m);
+                    sendBlocking(m);
                     break;
                 case ERROR_ON_FULL:
                     try {
                         send(m);
                     } catch (BufferFullException full) {
-                        store.delete(sequence);
                         throw new StreamsException("zsync.backpressure=error_on_full: " + full.getMessage()
                                 + " (zsync.buffer.max.records=" + config.bufferMaxRecords()
                                 + ", zsync.buffer.max.bytes=" + config.bufferMaxBytes()
@@ -202,7 +222,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
     }
 
-    private void sendBlocking(long sequence, StreamMessage m) {
+    private void sendBlocking(StreamMessage m) {
         long start = clock.nanoTime();
         long limit = Duration.ofMillis(config.blockMaxMs()).toNanos();
         while (true) {
@@ -215,7 +235,6 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                 }
                 long left = limit - (clock.nanoTime() - start);
                 if (left <= 0) {
-                    store.delete(sequence);
                     throw new StreamsException("zsync.backpressure=block: the buffer stayed full for "
                             + "zsync.block.max.ms=" + config.blockMaxMs() + " (" + full.getMessage()
                             + "). Raise zsync.buffer.max.records / zsync.buffer.max.bytes or the rate limit, or"
@@ -295,14 +314,15 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             return;
         }
         try {
-            BufferedRecord r = BufferedRecordCodec.decode(m.payload());
+            long sequence = m.id();
+            BufferedRecord r = sequence == inFlight ? inFlightRecord : BufferedRecordCodec.decode(m.payload());
             Record<byte[], byte[]> out = new Record<>(r.key(), r.value(), r.timestamp(), r.headers());
             if (outputChild == null) {
                 context.forward(out);
             } else {
                 context.forward(out, outputChild);
             }
-            store.delete(m.id());
+            settle(sequence);
             metrics.recordOut();
         } catch (RuntimeException e) {
             failure = e;
@@ -314,11 +334,22 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             return;
         }
         try {
-            BufferedRecord r = BufferedRecordCodec.decode(dead.message().payload());
+            long sequence = dead.message().id();
+            BufferedRecord r = sequence == inFlight ? inFlightRecord
+                    : BufferedRecordCodec.decode(dead.message().payload());
             forwardDeadLetter(r, dead.reason());
-            store.delete(dead.message().id());
+            settle(sequence);
         } catch (RuntimeException e) {
             failure = e;
+        }
+    }
+
+    /** A record left the engine: the one in flight was never stored; any other one is deleted. */
+    private void settle(long sequence) {
+        if (sequence == inFlight) {
+            inFlightSettled = true;
+        } else {
+            store.delete(sequence);
         }
     }
 

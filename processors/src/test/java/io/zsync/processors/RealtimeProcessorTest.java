@@ -20,6 +20,7 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -333,6 +334,32 @@ class RealtimeProcessorTest {
         });
         assertEquals(1, found.size(), name + " " + reason + ": " + found);
         return ((Number) found.get(0)).doubleValue();
+    }
+
+    @Test
+    void onlyRecordsThatOutliveTheirProcessCallAreWrittenToTheChangeloggedStore() {
+        try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.rate.limit", "10", "zsync.rate.burst", "1"))) {
+            KeyValueStore<Long, byte[]> store = t.driver.getKeyValueStore("zsync-buffer");
+            t.send("first", P, "LOW");          // takes the one token: forwarded inside its own process call
+            assertEquals(0, count(store));
+            t.send("second", P, "LOW");         // both wait for tokens, so both must survive a crash
+            t.send("third", P, "HIGH");
+            assertEquals(2, count(store));
+            t.advance(Duration.ofMillis(250));
+            assertEquals(List.of("first", "third", "second"), t.outKeys());
+            assertEquals(0, count(store), "forwarded records are deleted from the store");
+        }
+    }
+
+    private static int count(KeyValueStore<Long, byte[]> store) {
+        int n = 0;
+        try (var it = store.all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
     }
 
     private static StreamsException findCause(Throwable e) {
