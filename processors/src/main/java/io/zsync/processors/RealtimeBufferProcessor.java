@@ -45,7 +45,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * not yet forwarded is in the changelog.
  *
  * <p>Dispatch runs after every {@code process} and from a wall-clock punctuator, so a quiet input still
- * drains at the rate limit.
+ * drains at the rate limit. Without any rate limit the engine never holds a record past its call, so a
+ * record that finds it empty is forwarded (or dead-lettered as expired) directly, without the copy.
  */
 final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     /** How often a quiet task checks for records the rate limit now lets through. */
@@ -57,6 +58,9 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private final String name;
     private final String storeName;
     private final ZsyncConfig config;
+    private final Backpressure backpressure;
+    /** No record or byte rate limit: nothing is ever held past the call that received it. */
+    private final boolean unlimited;
     private final String outputChild;
     private final String deadLetterChild;
     private final ProcessorClock clock;
@@ -87,6 +91,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.name = name;
         this.storeName = storeName;
         this.config = config;
+        this.backpressure = config.backpressure();
+        this.unlimited = config.rateLimit() == 0 && config.rateBytes() == 0;
         this.outputChild = outputChild;
         this.deadLetterChild = deadLetterChild;
         this.clock = clock;
@@ -176,6 +182,18 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             drain();
             return;
         }
+        if (unlimited && restored.isEmpty() && stream.nanosUntilDispatchable() < 0) {
+            // Without a rate limit the engine never holds a record past this call, so with nothing buffered
+            // it would hand this one straight back: forward it here, as the engine would, and skip the copy.
+            long deadline = c.deadlineMicros();
+            if (deadline != StreamMessage.NO_DEADLINE && deadline < clock.epochMicros()) {
+                forwardDeadLetter(buffered, DeadLetterReason.EXPIRED);
+            } else {
+                forward(buffered);
+            }
+            metrics.update(clock.nanoTime());
+            return;
+        }
         byte[] bytes = BufferedRecordCodec.encode(buffered);
         long sequence = nextSequence++;
         inFlight = sequence;
@@ -201,7 +219,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             if (r.deadlineMicros() != StreamMessage.NO_DEADLINE) {
                 m.deadline(r.deadlineMicros());
             }
-            switch (config.backpressure()) {
+            switch (backpressure) {
                 case BLOCK:
                     sendBlocking(m);
                     break;
@@ -316,14 +334,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         try {
             long sequence = m.id();
             BufferedRecord r = sequence == inFlight ? inFlightRecord : BufferedRecordCodec.decode(m.payload());
-            Record<byte[], byte[]> out = new Record<>(r.key(), r.value(), r.timestamp(), r.headers());
-            if (outputChild == null) {
-                context.forward(out);
-            } else {
-                context.forward(out, outputChild);
-            }
+            forward(r);
             settle(sequence);
-            metrics.recordOut();
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -342,6 +354,16 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         } catch (RuntimeException e) {
             failure = e;
         }
+    }
+
+    private void forward(BufferedRecord r) {
+        Record<byte[], byte[]> out = new Record<>(r.key(), r.value(), r.timestamp(), r.headers());
+        if (outputChild == null) {
+            context.forward(out);
+        } else {
+            context.forward(out, outputChild);
+        }
+        metrics.recordOut();
     }
 
     /** A record left the engine: the one in flight was never stored; any other one is deleted. */

@@ -351,6 +351,21 @@ class RealtimeProcessorTest {
         }
     }
 
+    @Test
+    void withoutALimitAnExpiredRecordIsStillDeadLetteredAndNothingTouchesTheStore() {
+        try (RealtimeDriver t = new RealtimeDriver(Map.of())) {
+            KeyValueStore<Long, byte[]> store = t.driver.getKeyValueStore("zsync-buffer");
+            t.send("stale", P, "HIGH", D, Long.toString(t.nowMicros() - 1));
+            t.send("fresh", P, "LOW", D, Long.toString(t.nowMicros()));
+            t.send("plain");
+            assertEquals(List.of("fresh", "plain"), t.outKeys());
+            TestRecord<byte[], byte[]> dead = t.dlq.readRecord();
+            assertEquals("stale", string(dead.key()));
+            assertEquals("EXPIRED", header(dead, ZsyncHeaders.DLQ_REASON));
+            assertEquals(0, count(store));
+        }
+    }
+
     private static int count(KeyValueStore<Long, byte[]> store) {
         int n = 0;
         try (var it = store.all()) {
