@@ -59,6 +59,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private final String storeName;
     private final ZsyncConfig config;
     private final Backpressure backpressure;
+    /** zsync.buffer.max.bytes, read once: a config getter is a map lookup per record. */
+    private final long bufferMaxBytes;
     /** No record or byte rate limit: nothing is ever held past the call that received it. */
     private final boolean unlimited;
     private final String outputChild;
@@ -93,6 +95,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.config = config;
         this.backpressure = config.backpressure();
         this.unlimited = config.rateLimit() == 0 && config.rateBytes() == 0;
+        this.bufferMaxBytes = config.bufferMaxBytes();
         this.outputChild = outputChild;
         this.deadLetterChild = deadLetterChild;
         this.clock = clock;
@@ -177,7 +180,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         BufferedRecord buffered = new BufferedRecord(topic, partition, offset, record.timestamp(), c.priority(),
                 c.deadlineMicros(), record.key(), record.value(), record.headers());
         int size = BufferedRecordCodec.sizeOf(topic, record.key(), record.value(), record.headers());
-        if (size > config.bufferMaxBytes()) {
+        if (size > bufferMaxBytes) {
             forwardDeadLetter(buffered, DeadLetterReason.TOO_LARGE);
             drain();
             return;
