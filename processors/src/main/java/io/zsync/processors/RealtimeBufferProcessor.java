@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serializer;
@@ -68,6 +70,9 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private final ProcessorClock clock;
     private final Io io = Io.blocking();
     private final Serializer<io.zsync.schemas.DeadLetter> avroDeadLetters;
+    /** With zsync.rate.scope=application, the topics whose partitions divide the rate; empty otherwise. */
+    private final List<String> rateShareTopics;
+    private final PartitionCounts partitionCounts;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> store;
@@ -89,7 +94,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private boolean inFlightSettled;
 
     RealtimeBufferProcessor(String name, String storeName, ZsyncConfig config, String outputChild,
-                            String deadLetterChild, ProcessorClock clock) {
+                            String deadLetterChild, ProcessorClock clock, List<String> rateShareTopics,
+                            PartitionCounts partitionCounts) {
         this.name = name;
         this.storeName = storeName;
         this.config = config;
@@ -100,6 +106,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.deadLetterChild = deadLetterChild;
         this.clock = clock;
         this.avroDeadLetters = config.dlqFormatIsAvro() ? ZsyncSerdes.deadLetter().serializer() : null;
+        this.rateShareTopics = rateShareTopics;
+        this.partitionCounts = partitionCounts;
     }
 
     @Override
@@ -118,7 +126,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                 .maxReservedBytes(Math.max(BufferPool.DEFAULT_MAX_RESERVED_BYTES,
                         Math.min(Long.MAX_VALUE / 4, config.bufferMaxBytes() * 2 + (1 << 20))))
                 .build();
-        this.stream = buildStream(context.taskId() + "/" + name);
+        this.stream = buildStream(context.taskId() + "/" + name, rateShare(context));
         stream.subscribe(this::onDelivered);
         this.metrics = new ProcessorMetrics(context, name, stream);
 
@@ -140,7 +148,41 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         punctuator = context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> drain());
     }
 
-    private RealtimeStream buildStream(String streamName) {
+    /**
+     * This task's share of an application-wide rate, or null when each task takes the whole rate. Tasks
+     * are initialised again on every rebalance that moves them, so the share follows the input partitions.
+     */
+    private RateShare rateShare(ProcessorContext<byte[], byte[]> context) {
+        if (rateShareTopics.isEmpty() || unlimited) {
+            return null;
+        }
+        Map<String, Integer> counts = partitionCounts.of(context.appConfigs(), rateShareTopics);
+        RateShare share;
+        try {
+            share = RateShare.of(rateShareTopics, counts, context.taskId().partition());
+        } catch (IllegalArgumentException e) {
+            throw new StreamsException("zsync.rate.scope=application: " + e.getMessage(), e);
+        }
+        StringBuilder limits = new StringBuilder();
+        if (config.rateLimit() > 0) {
+            limits.append(share.apportion(config.rateLimit())).append(" of ").append(config.rateLimit())
+                    .append(" records/s");
+        }
+        if (config.rateBytes() > 0) {
+            limits.append(limits.length() > 0 ? " and " : "").append(share.apportion(config.rateBytes()))
+                    .append(" of ").append(config.rateBytes()).append(" bytes/s");
+        }
+        LOG.log(System.Logger.Level.INFO, "zsync: task {0} ({1}) reads {2}: it delivers at most {3}"
+                + " (zsync.rate.scope=application)", context.taskId(), name, share, limits);
+        if (config.rateLimit() > 0 && config.rateLimit() < share.total()) {
+            LOG.log(System.Logger.Level.WARNING, "zsync: zsync.rate.limit={0} is below the {1} input partitions it"
+                    + " is divided among; each task delivers at least 1 record/s, so the application may deliver"
+                    + " up to {1}/s", config.rateLimit(), share.total());
+        }
+        return share;
+    }
+
+    private RealtimeStream buildStream(String streamName, RateShare share) {
         Backpressure strategy = config.backpressure();
         StreamBuilder b = new StreamBuilder()
                 .withName(streamName)
@@ -152,11 +194,14 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                 .withClock(clock)
                 .withManualDispatch()
                 .withDeadLetterListener(this::onDeadLetter);
-        if (config.rateLimit() > 0) {
-            b.withRateLimit(config.rateLimit(), config.rateBurst());
+        long rate = share == null ? config.rateLimit() : share.apportion(config.rateLimit());
+        long burst = share == null ? config.rateBurst() : share.apportion(config.rateBurst());
+        long bytes = share == null ? config.rateBytes() : share.apportion(config.rateBytes());
+        if (rate > 0) {
+            b.withRateLimit(rate, burst);
         }
-        if (config.rateBytes() > 0) {
-            b.withByteRateLimit(config.rateBytes());
+        if (bytes > 0) {
+            b.withByteRateLimit(bytes);
         }
         return b.build();
     }

@@ -1,9 +1,12 @@
 package io.zsync.processors;
 
 import io.zsync.kafka.ZsyncConfig;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -24,6 +27,11 @@ import org.apache.kafka.streams.state.Stores;
  * <p>Output goes to the child named by {@code outputChild} and dead letters to {@code deadLetterChild}.
  * With both null every record goes to all children and dead letters are told apart by their
  * {@code zsync.dlq.reason} header (how {@link ZsyncStreams} uses it in the DSL).
+ *
+ * <p>With {@code zsync.rate.scope=application} the rate limits are for the whole application: each task
+ * takes the share of the input partitions it reads, found at task initialisation (so again after every
+ * rebalance) from the cluster. That needs the input topics, given with {@link #withInputTopics}
+ * ({@link ZsyncStreams} does it).
  */
 public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[], byte[], byte[]> {
     /** The processor name {@link ZsyncStreams} uses when none is given. */
@@ -34,6 +42,8 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
     private final String outputChild;
     private final String deadLetterChild;
     private final ProcessorClock clock;
+    private final List<String> inputTopics;
+    private final PartitionCounts partitionCounts;
 
     /**
      * @param name            the processor's name; the buffer store is {@code name + "-buffer"}
@@ -43,11 +53,12 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      * @throws org.apache.kafka.common.config.ConfigException if a setting is invalid, naming the key
      */
     public RealtimeProcessor(String name, Map<String, ?> zsyncConfig, String outputChild, String deadLetterChild) {
-        this(name, new ZsyncConfig(zsyncConfig), outputChild, deadLetterChild, ProcessorClock.system());
+        this(name, new ZsyncConfig(zsyncConfig), outputChild, deadLetterChild, ProcessorClock.system(), List.of(),
+                PartitionCounts.admin());
     }
 
     private RealtimeProcessor(String name, ZsyncConfig config, String outputChild, String deadLetterChild,
-                              ProcessorClock clock) {
+                              ProcessorClock clock, List<String> inputTopics, PartitionCounts partitionCounts) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = config;
         if ((outputChild == null) != (deadLetterChild == null)) {
@@ -56,6 +67,8 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
         this.outputChild = outputChild;
         this.deadLetterChild = deadLetterChild;
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.inputTopics = List.copyOf(inputTopics);
+        this.partitionCounts = Objects.requireNonNull(partitionCounts, "partitionCounts");
     }
 
     /**
@@ -65,7 +78,29 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      * @return a new supplier
      */
     public RealtimeProcessor withClock(ProcessorClock clock) {
-        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock);
+        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, partitionCounts);
+    }
+
+    /**
+     * The same processor, told which topics feed it: {@code zsync.rate.scope=application} divides the rate
+     * among tasks by the partitions of these topics each one reads.
+     *
+     * @param topics the source topics of the sub-topology this processor is in
+     * @return a new supplier
+     */
+    public RealtimeProcessor withInputTopics(Collection<String> topics) {
+        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, List.copyOf(topics),
+                partitionCounts);
+    }
+
+    /** The same processor with another partition-count lookup, for tests without a broker. */
+    RealtimeProcessor withPartitionCounts(PartitionCounts counts) {
+        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, counts);
+    }
+
+    /** The topics feeding this processor, if known (empty otherwise). */
+    public List<String> inputTopics() {
+        return inputTopics;
     }
 
     /** The processor's name. */
@@ -95,6 +130,13 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
 
     @Override
     public Set<StoreBuilder<?>> stores() {
+        // Called when the processor is added to a topology: the earliest point to refuse a setting it
+        // cannot honour.
+        if (config.rateScopeIsApplication() && inputTopics.isEmpty()) {
+            throw new ConfigException(ZsyncConfig.RATE_SCOPE_CONFIG, "application", "needs the processor's input"
+                    + " topics to divide the rate among tasks: build it with ZsyncStreams (route, addTo, or realtime"
+                    + " with the input topics) or call RealtimeProcessor.withInputTopics; or use task");
+        }
         StoreBuilder<KeyValueStore<Long, byte[]>> buffer = Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(storeName()), Serdes.Long(), Serdes.ByteArray())
                 .withCachingDisabled()
@@ -104,6 +146,7 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
 
     @Override
     public Processor<byte[], byte[], byte[], byte[]> get() {
-        return new RealtimeBufferProcessor(name, storeName(), config, outputChild, deadLetterChild, clock);
+        return new RealtimeBufferProcessor(name, storeName(), config, outputChild, deadLetterChild, clock,
+                config.rateScopeIsApplication() ? inputTopics : List.of(), partitionCounts);
     }
 }

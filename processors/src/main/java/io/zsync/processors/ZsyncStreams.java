@@ -83,7 +83,8 @@ public final class ZsyncStreams {
         String source = processor.name() + "-source";
         topology.addSource(source, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 inputTopics.toArray(new String[0]));
-        topology.addProcessor(processor.name(), processor, source);
+        topology.addProcessor(processor.name(), processor.inputTopics().isEmpty()
+                ? processor.withInputTopics(inputTopics) : processor, source);
         String parent = processor.name();
         String node = processor.outputChild();
         for (int i = 0; i < transforms.size(); i++) {
@@ -116,7 +117,21 @@ public final class ZsyncStreams {
      * @return the two branches
      */
     public static Branches realtime(KStream<byte[], byte[]> input, String name, Map<String, ?> zsync) {
-        RealtimeProcessor processor = new RealtimeProcessor(name, zsync, null, null);
+        return realtime(input, name, zsync, List.of());
+    }
+
+    /**
+     * As {@link #realtime(KStream, String, Map)}, naming the source topics that feed {@code input}, which
+     * {@code zsync.rate.scope=application} needs to divide the rate among tasks.
+     *
+     * @param inputTopics the source topics of {@code input}'s sub-topology
+     * @throws ConfigException if {@code zsync.rate.scope=application} and {@code inputTopics} is empty
+     */
+    public static Branches realtime(KStream<byte[], byte[]> input, String name, Map<String, ?> zsync,
+                                    Collection<String> inputTopics) {
+        RealtimeProcessor processor = new RealtimeProcessor(name, zsync, null, null).withInputTopics(inputTopics);
+        // Checked here as well as when the topology is built, so the error points at this call.
+        processor.stores();
         KStream<byte[], byte[]> all = input.process(processor, Named.as(name));
         // Header checks need the record, which the DSL's predicates do not see: filter in a processor.
         KStream<byte[], byte[]> dead = all.processValues(() -> new HeaderFilter(ZsyncHeaders.DLQ_REASON, true),
@@ -136,7 +151,7 @@ public final class ZsyncStreams {
                                        Map<String, ?> zsync) {
         ZsyncConfig config = new ZsyncConfig(zsync);
         KStream<byte[], byte[]> input = builder.stream(inputTopics, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
-        Branches b = realtime(input, zsync);
+        Branches b = realtime(input, RealtimeProcessor.DEFAULT_NAME, zsync, inputTopics);
         Produced<byte[], byte[]> bytes = Produced.with(Serdes.ByteArray(), Serdes.ByteArray());
         b.output().to(outputTopic, bytes);
         b.deadLetters().to(config.dlqTopic(outputTopic), bytes);

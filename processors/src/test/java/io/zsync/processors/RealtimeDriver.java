@@ -34,9 +34,15 @@ final class RealtimeDriver implements AutoCloseable {
     final TestOutputTopic<byte[], byte[]> dlq;
 
     RealtimeDriver(Map<String, ?> zsync) {
+        this(zsync, Map.of("in", 1));
+    }
+
+    /** With {@code partitionCounts} as the cluster's answer to zsync.rate.scope=application's question. */
+    RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts) {
         Map<String, Object> settings = new HashMap<>(zsync);
         Topology topology = ZsyncStreams.addTo(new Topology(),
-                ZsyncStreams.processor("zsync", settings).withClock(ProcessorClock.manual(time)), List.of("in"), "out");
+                ZsyncStreams.processor("zsync", settings).withClock(ProcessorClock.manual(time))
+                        .withPartitionCounts(PartitionCounts.fixed(partitionCounts)), List.of("in"), "out");
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "realtime-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -19,7 +19,10 @@ import java.util.Map;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
@@ -209,6 +212,36 @@ class RealtimeProcessorTest {
             assertEquals(290, t.outKeys().size());
             assertTrue(t.dlq.isEmpty());
         }
+    }
+
+    @Test
+    void applicationScopeGivesTheTaskItsShareOfTheRateByInputPartitions() {
+        // The driver runs task 0_0; "in" has 4 partitions, so this task reads 1 of 4 and takes a quarter.
+        try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.rate.limit", "100", "zsync.rate.burst", "10",
+                "zsync.rate.scope", "application", "zsync.buffer.max.records", "1000"), Map.of("in", 4))) {
+            for (int i = 0; i < 200; i++) {
+                t.send("k" + i);
+            }
+            assertEquals(2, t.outKeys().size(), "a quarter of the burst goes at once");
+            t.advance(Duration.ofSeconds(2));
+            assertEquals(50, t.outKeys().size(), "25 a second: a quarter of 100");
+            assertTrue(t.dlq.isEmpty());
+        }
+    }
+
+    @Test
+    void applicationScopeWithoutInputTopicsIsRefusedWhenTheProcessorIsAdded() {
+        Map<String, String> zsync = Map.of("zsync.rate.limit", "100", "zsync.rate.scope", "application");
+        ConfigException e = assertThrows(ConfigException.class, () -> new Topology().addSource("src", "in")
+                .addProcessor("z", new RealtimeProcessor("z", zsync, "o", "d"), "src"));
+        assertTrue(e.getMessage().contains("zsync.rate.scope"), e.getMessage());
+        StreamsBuilder builder = new StreamsBuilder();
+        KStream<byte[], byte[]> input = builder.stream("in");
+        assertThrows(ConfigException.class, () -> ZsyncStreams.realtime(input, zsync));
+        // With the topics named, it is accepted.
+        ZsyncStreams.realtime(input, "named", zsync, List.of("in"));
+        new Topology().addSource("src", "in")
+                .addProcessor("z", new RealtimeProcessor("z", zsync, "o", "d").withInputTopics(List.of("in")), "src");
     }
 
     @Test

@@ -15,6 +15,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -145,6 +147,52 @@ class StreamsAppIT {
                 double restored = restoredRecords(one) + restoredRecords(two);
                 System.out.println("records restored from buffer changelogs after the rebalance: " + restored);
                 assertTrue(restored > 0, "the rebalance moved tasks that had records buffered");
+            }
+        }
+    }
+
+    @Test
+    void applicationRateScopeHoldsTheRateForTheWholeApplicationAcrossTwoInstances() throws Exception {
+        int n = 1_600;
+        long rate = 200;
+        long burst = 20;
+        // The output topic stamps each record with its append time, so the test reads the delivery rate off
+        // the broker's clock rather than its own polling.
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic("scoped-out", 1, (short) 1)
+                    .configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get();
+            Topics.awaitReady(admin, List.of("scoped-out"), Duration.ofSeconds(30));
+        }
+        Map<String, Object> settings = settings("scoped", stateDir.resolve("one"));
+        settings.put("zsync.rate.limit", Long.toString(rate));
+        settings.put("zsync.rate.burst", Long.toString(burst));
+        settings.put("zsync.rate.scope", "application");
+        settings.put("zsync.topics.partitions", "4");
+        try (ZsyncStreamsApp one = ZsyncStreamsApp.start(settings)) {
+            produce("scoped-in", 0, n);
+            Records.readUntil(kafka.bootstrapServers(), List.of("scoped-out"), r -> r.size() >= 300,
+                    Duration.ofSeconds(60));
+            Map<String, Object> second = new HashMap<>(settings);
+            second.put("state.dir", stateDir.resolve("two").toString());
+            try (ZsyncStreamsApp two = ZsyncStreamsApp.start(second)) {
+                List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
+                        List.of("scoped-out", "scoped-out.dlq"),
+                        r -> r.stream().map(x -> string(x.key())).distinct().count() >= n, Duration.ofSeconds(120));
+                assertEquals(n, all.stream().map(r -> string(r.key())).distinct().count(), "every record delivered");
+                assertEquals(0, all.stream().filter(r -> r.topic().endsWith(".dlq")).count());
+                assertTrue(one.failure().isEmpty() && two.failure().isEmpty());
+                long first = all.stream().mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
+                long last = all.stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
+                double seconds = (last - first) / 1000.0;
+                // Each of the 4 tasks takes a quarter of the rate and of the burst, wherever it runs; a task
+                // that moves to the second instance starts with a full bucket again, so at most two bursts go
+                // out beyond the rate. Each task taking the whole rate would take a quarter of this time.
+                double fastest = (n - 2.0 * burst) / rate;
+                System.out.printf("application scope: %d records in %.1f s (%.0f/s) for a rate of %d/s%n", n, seconds,
+                        n / seconds, rate);
+                assertTrue(seconds >= 0.9 * fastest, "the two instances together keep to " + rate + "/s: " + n
+                        + " records took " + seconds + " s, at least " + fastest + " s expected");
+                assertTrue(seconds < 6 * fastest, "the rate is divided, not lost: " + seconds + " s");
             }
         }
     }
