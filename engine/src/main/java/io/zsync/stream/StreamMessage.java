@@ -112,6 +112,22 @@ public final class StreamMessage implements AutoCloseable {
     }
 
     /**
+     * A message without a payload of its own, standing for {@code length} bytes its sender keeps elsewhere
+     * (a state store, a file). Buffer and byte-rate limits count those bytes; no pool buffer is taken, so
+     * a buffered message costs only this object. Its payload accessors throw: the subscriber finds the
+     * bytes by the message's {@link #id(long) id} or {@link #attach(Object) attachment}.
+     *
+     * @param length the size the message stands for, at least 0
+     * @return a new message, priority {@link Priority#NORMAL}, no deadline, a fresh id
+     */
+    public static StreamMessage detached(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("length must be at least 0, was " + length);
+        }
+        return new StreamMessage(null, length);
+    }
+
+    /**
      * Copies the remaining bytes of {@code payload} into a buffer from {@code pool}; the source's position
      * does not move.
      *
@@ -251,7 +267,12 @@ public final class StreamMessage implements AutoCloseable {
         return attachment;
     }
 
-    /** The payload's size in bytes. */
+    /** Whether the message has no payload of its own ({@link #detached}). */
+    public boolean isDetached() {
+        return lease == null;
+    }
+
+    /** The payload's size in bytes (for a detached message, the size it stands for). */
     public int length() {
         return length;
     }
@@ -261,7 +282,7 @@ public final class StreamMessage implements AutoCloseable {
      * so subscribers on different threads never share a position.
      *
      * @return the payload
-     * @throws IllegalStateException if every reference was released
+     * @throws IllegalStateException if every reference was released, or the message is detached
      */
     public ByteBuffer payload() {
         checkLive();
@@ -345,7 +366,9 @@ public final class StreamMessage implements AutoCloseable {
     public void release() {
         int r = (int) REFS.getAndAdd(this, -1);
         if (r == 1) {
-            lease.release();
+            if (lease != null) {
+                lease.release();
+            }
         } else if (r <= 0) {
             REFS.getAndAdd(this, 1);
             throw new IllegalStateException("StreamMessage " + id + " was released more often than retained");
@@ -400,6 +423,9 @@ public final class StreamMessage implements AutoCloseable {
     }
 
     private void checkLive() {
+        if (lease == null) {
+            throw new IllegalStateException("StreamMessage " + id + " is detached: it has no payload of its own");
+        }
         if (refs <= 0) {
             throw new IllegalStateException("StreamMessage " + id + " was released; its payload is back in the pool");
         }

@@ -51,6 +51,34 @@ class ManualDispatchTest {
     }
 
     @Test
+    void detachedMessagesCountTheirLengthAgainstTheByteLimitsButHoldNoPoolBuffer() throws Exception {
+        List<Long> got = new ArrayList<>();
+        try (RealtimeStream stream = f.builder().withManualDispatch().withBufferSize(100, 1_000)
+                .withBackpressure(Backpressure.ERROR_ON_FULL).withByteRateLimit(1_000)
+                .withCloseTimeout(Duration.ZERO).build()) {
+            stream.subscribe(m -> got.add(m.id()));
+            for (long id = 1; id <= 2; id++) {
+                try (StreamMessage m = StreamMessage.detached(400).id(id).priority(id == 2 ? HIGH : LOW)) {
+                    assertTrue(m.isDetached());
+                    assertThrows(IllegalStateException.class, m::payload, "no payload of its own");
+                    stream.send(io.zsync.io.Io.blocking(), m);
+                }
+            }
+            assertEquals(800, stream.metrics().bufferedBytes());
+            try (StreamMessage m = StreamMessage.detached(400)) {
+                assertThrows(BufferFullException.class, () -> stream.send(io.zsync.io.Io.blocking(), m),
+                        "its length counts against zsync's byte limit");
+            }
+            assertEquals(0, f.pool.stats().inUseBytes(), "no pool buffer taken");
+            assertEquals(1, stream.dispatch(100), "the 100-byte burst lets one 400-byte message out, by priority");
+            assertEquals(List.of(2L), got);
+            f.clock.advance(Duration.ofMillis(400));
+            assertEquals(1, stream.dispatch(100), "400 bytes at 1000 bytes/s");
+            assertEquals(List.of(2L, 1L), got);
+        }
+    }
+
+    @Test
     void shouldFollowTheRateLimitOnTheInjectedClockAndSayHowLongToWait() throws Exception {
         List<String> got = new ArrayList<>();
         try (RealtimeStream stream = f.builder().withManualDispatch().withRateLimit(10, 2)

@@ -13,7 +13,6 @@ import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.RealtimeStream;
 import io.zsync.stream.StreamBuilder;
 import io.zsync.stream.StreamMessage;
-import io.zsync.zerocopy.BufferPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -34,10 +33,12 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * One task's realtime buffer. Each accepted record goes into a manual-dispatch engine stream whose message
- * carries the record's encoded bytes (off-heap, pooled) and a sequence number as its id. The stream decides
- * order, expiry, drops and pacing; its callbacks run on the stream thread (inside {@code dispatch} or
- * {@code send}) and forward the record.
+ * One task's realtime buffer. Each accepted record goes into a manual-dispatch engine stream as a
+ * detached message: its id is the record's sequence, its length the record's encoded size, and its bytes
+ * stay in the changelogged store (RocksDB, off the heap), so a buffered record costs the heap one small
+ * object and no pool buffer. The stream decides order, expiry, drops and pacing; its callbacks run on the
+ * stream thread (inside {@code dispatch} or {@code send}), read the record back from the store and
+ * forward it.
  *
  * <p>A record that the engine still holds when {@code process} returns is written to the changelogged
  * store under its sequence, and deleted from it when it is forwarded or dead-lettered. Kafka Streams only
@@ -77,7 +78,6 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> store;
     private RecordClassifier classifier;
-    private BufferPool pool;
     private RealtimeStream stream;
     private Cancellable punctuator;
     private ProcessorMetrics metrics;
@@ -120,12 +120,6 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.context = context;
         this.store = context.getStateStore(storeName);
         this.classifier = new RecordClassifier(config);
-        this.pool = BufferPool.builder()
-                .maxBufferSize(poolBufferSize(config.bufferMaxBytes()))
-                // Size classes are powers of two, so the buffer's bytes take at most twice their size.
-                .maxReservedBytes(Math.max(BufferPool.DEFAULT_MAX_RESERVED_BYTES,
-                        Math.min(Long.MAX_VALUE / 4, config.bufferMaxBytes() * 2 + (1 << 20))))
-                .build();
         this.stream = buildStream(context.taskId() + "/" + name, rateShare(context));
         stream.subscribe(this::onDelivered);
         this.metrics = new ProcessorMetrics(context, name, stream);
@@ -222,11 +216,9 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             drain();
             return;
         }
-        BufferedRecord buffered = new BufferedRecord(topic, partition, offset, record.timestamp(), c.priority(),
-                c.deadlineMicros(), record.key(), record.value(), record.headers());
         int size = BufferedRecordCodec.sizeOf(topic, record.key(), record.value(), record.headers());
         if (size > bufferMaxBytes) {
-            forwardDeadLetter(buffered, DeadLetterReason.TOO_LARGE);
+            forwardDeadLetter(buffered(record, topic, partition, offset, c), DeadLetterReason.TOO_LARGE);
             drain();
             return;
         }
@@ -235,13 +227,15 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             // it would hand this one straight back: forward it here, as the engine would, and skip the copy.
             long deadline = c.deadlineMicros();
             if (deadline != StreamMessage.NO_DEADLINE && deadline < clock.epochMicros()) {
-                forwardDeadLetter(buffered, DeadLetterReason.EXPIRED);
+                forwardDeadLetter(buffered(record, topic, partition, offset, c), DeadLetterReason.EXPIRED);
             } else {
-                forward(buffered);
+                // The incoming record as it is: a new Record would copy its headers.
+                forward(record);
             }
             metrics.update(clock.nanoTime());
             return;
         }
+        BufferedRecord buffered = buffered(record, topic, partition, offset, c);
         byte[] bytes = BufferedRecordCodec.encode(buffered);
         long sequence = nextSequence++;
         inFlight = sequence;
@@ -260,9 +254,15 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
     }
 
+    private static BufferedRecord buffered(Record<byte[], byte[]> record, String topic, int partition, long offset,
+                                           Classification c) {
+        return new BufferedRecord(topic, partition, offset, record.timestamp(), c.priority(), c.deadlineMicros(),
+                record.key(), record.value(), record.headers());
+    }
+
     /** Hands the record this call received to the engine as the backpressure strategy says. */
     private void admit(long sequence, byte[] bytes, BufferedRecord r) {
-        try (StreamMessage m = StreamMessage.copyOf(pool, bytes)) {
+        try (StreamMessage m = StreamMessage.detached(bytes.length)) {
             m.id(sequence).priority(r.priority());
             if (r.deadlineMicros() != StreamMessage.NO_DEADLINE) {
                 m.deadline(r.deadlineMicros());
@@ -334,7 +334,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                 continue;
             }
             BufferedRecord r = BufferedRecordCodec.decode(bytes);
-            try (StreamMessage m = StreamMessage.copyOf(pool, bytes)) {
+            try (StreamMessage m = StreamMessage.detached(bytes.length)) {
                 m.id(sequence).priority(r.priority());
                 if (r.deadlineMicros() != StreamMessage.NO_DEADLINE) {
                     m.deadline(r.deadlineMicros());
@@ -381,8 +381,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
         try {
             long sequence = m.id();
-            BufferedRecord r = sequence == inFlight ? inFlightRecord : BufferedRecordCodec.decode(m.payload());
-            forward(r);
+            forward(held(sequence));
             settle(sequence);
         } catch (RuntimeException e) {
             failure = e;
@@ -395,17 +394,34 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
         try {
             long sequence = dead.message().id();
-            BufferedRecord r = sequence == inFlight ? inFlightRecord
-                    : BufferedRecordCodec.decode(dead.message().payload());
-            forwardDeadLetter(r, dead.reason());
+            forwardDeadLetter(held(sequence), dead.reason());
             settle(sequence);
         } catch (RuntimeException e) {
             failure = e;
         }
     }
 
+    /**
+     * A record the engine held: the one this call admitted is at hand; every other one was written to the
+     * store before the call that admitted it returned (or was restored into it).
+     */
+    private BufferedRecord held(long sequence) {
+        if (sequence == inFlight) {
+            return inFlightRecord;
+        }
+        byte[] bytes = store.get(sequence);
+        if (bytes == null) {
+            throw new IllegalStateException("zsync: buffered record " + sequence + " of task " + context.taskId()
+                    + " is missing from store " + storeName);
+        }
+        return BufferedRecordCodec.decode(bytes);
+    }
+
     private void forward(BufferedRecord r) {
-        Record<byte[], byte[]> out = new Record<>(r.key(), r.value(), r.timestamp(), r.headers());
+        forward(new Record<>(r.key(), r.value(), r.timestamp(), r.headers()));
+    }
+
+    private void forward(Record<byte[], byte[]> out) {
         if (outputChild == null) {
             context.forward(out);
         } else {
@@ -467,17 +483,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             stream.closeNow();
             stream = null;
         }
-        if (pool != null) {
-            pool.close();
-            pool = null;
-        }
         punctuator = null;
         metrics = null;
         restored.clear();
-    }
-
-    static int poolBufferSize(long maxBytes) {
-        long size = Math.max(BufferPool.MIN_BUFFER_SIZE, Math.min(maxBytes, BufferPool.MAX_BUFFER_SIZE_LIMIT));
-        return (int) Long.highestOneBit(size - 1) << 1;
     }
 }
