@@ -231,7 +231,7 @@ public final class ZsyncConfig extends AbstractConfig {
      * A value from {@code allowed}, in any case. Unlike Kafka's own case-insensitive validator, the
      * message and the generated docs list the values in the order and case a user writes them.
      */
-    static ConfigDef.Validator oneOf(String... allowed) {
+    public static ConfigDef.Validator oneOf(String... allowed) {
         String list = String.join(", ", allowed);
         return ConfigDef.LambdaValidator.with((key, value) -> {
             if (value != null) {

@@ -1,0 +1,78 @@
+package io.zsync.connector.transforms;
+
+import io.zsync.connector.Version;
+import io.zsync.kafka.ZsyncHeaders;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.connect.connector.ConnectRecord;
+import org.apache.kafka.connect.header.Headers;
+import org.apache.kafka.connect.transforms.Transformation;
+
+/**
+ * Sets the {@value ZsyncHeaders#DEADLINE} header to the record's timestamp plus {@code ttl.ms}, in epoch
+ * microseconds as decimal text (a record without a timestamp counts from now), replacing an earlier one.
+ * Downstream, zsync never delivers the record after it, and the {@code Expired} predicate lets Kafka's
+ * {@code Filter} drop it. Key, value and tombstones are untouched.
+ *
+ * @param <R> the record type
+ */
+public final class SetDeadline<R extends ConnectRecord<R>> implements Transformation<R> {
+
+    public static final String OVERVIEW_DOC = "Sets the zsync.deadline header to the record timestamp + ttl.ms"
+            + " (epoch microseconds), replacing an earlier one.";
+
+    public static final String TTL_MS_CONFIG = "ttl.ms";
+    private static final String TTL_MS_DOC = "How long after its timestamp a record stays deliverable, in"
+            + " milliseconds.";
+
+    /** The definition: keys, defaults, validators and docs. */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(TTL_MS_CONFIG, Type.LONG, ConfigDef.NO_DEFAULT_VALUE,
+                    ConfigDef.Range.between(1, 100L * 365 * 24 * 3600 * 1000), Importance.HIGH, TTL_MS_DOC);
+
+    private final Time time;
+    private long ttlMs;
+
+    /** On the system clock. */
+    public SetDeadline() {
+        this(Time.SYSTEM);
+    }
+
+    SetDeadline(Time time) {
+        this.time = time;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        ttlMs = new AbstractConfig(CONFIG_DEF, configs).getLong(TTL_MS_CONFIG);
+    }
+
+    @Override
+    public R apply(R record) {
+        long base = record.timestamp() == null ? time.milliseconds() : record.timestamp();
+        long deadlineMicros = Math.multiplyExact(Math.addExact(base, ttlMs), 1_000L);
+        Headers headers = record.headers().duplicate();
+        headers.remove(ZsyncHeaders.DEADLINE);
+        headers.addString(ZsyncHeaders.DEADLINE, Long.toString(deadlineMicros));
+        return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
+                record.valueSchema(), record.value(), record.timestamp(), headers);
+    }
+
+    @Override
+    public ConfigDef config() {
+        return CONFIG_DEF;
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+}
