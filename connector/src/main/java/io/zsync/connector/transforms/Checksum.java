@@ -14,7 +14,6 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.header.Header;
-import org.apache.kafka.connect.header.Headers;
 import org.apache.kafka.connect.transforms.Transformation;
 
 /**
@@ -69,11 +68,7 @@ public final class Checksum<R extends ConnectRecord<R>> implements Transformatio
             }
             return record;
         }
-        Headers headers = record.headers().duplicate();
-        headers.remove(ZsyncHeaders.CRC32C);
-        headers.addString(ZsyncHeaders.CRC32C, crc);
-        return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
-                record.valueSchema(), record.value(), record.timestamp(), headers);
+        return HeaderRecords.withHeader(record, ZsyncHeaders.CRC32C, crc);
     }
 
     /**

@@ -9,7 +9,6 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.connect.connector.ConnectRecord;
-import org.apache.kafka.connect.header.Headers;
 import org.apache.kafka.connect.transforms.Transformation;
 
 /**
@@ -55,11 +54,7 @@ public final class SetDeadline<R extends ConnectRecord<R>> implements Transforma
     public R apply(R record) {
         long base = record.timestamp() == null ? time.milliseconds() : record.timestamp();
         long deadlineMicros = Math.multiplyExact(Math.addExact(base, ttlMs), 1_000L);
-        Headers headers = record.headers().duplicate();
-        headers.remove(ZsyncHeaders.DEADLINE);
-        headers.addString(ZsyncHeaders.DEADLINE, Long.toString(deadlineMicros));
-        return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
-                record.valueSchema(), record.value(), record.timestamp(), headers);
+        return HeaderRecords.withHeader(record, ZsyncHeaders.DEADLINE, Long.toString(deadlineMicros));
     }
 
     @Override

@@ -10,7 +10,6 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.connect.connector.ConnectRecord;
-import org.apache.kafka.connect.header.Headers;
 import org.apache.kafka.connect.transforms.Transformation;
 
 /**
@@ -42,11 +41,7 @@ public final class SetPriority<R extends ConnectRecord<R>> implements Transforma
 
     @Override
     public R apply(R record) {
-        Headers headers = record.headers().duplicate();
-        headers.remove(ZsyncHeaders.PRIORITY);
-        headers.addString(ZsyncHeaders.PRIORITY, priority);
-        return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
-                record.valueSchema(), record.value(), record.timestamp(), headers);
+        return HeaderRecords.withHeader(record, ZsyncHeaders.PRIORITY, priority);
     }
 
     @Override
