@@ -1,20 +1,35 @@
 package io.zsync.stream;
 
 /**
- * The stream's rate limit: a records bucket and a bytes bucket, either optional, that must both grant
- * before a message is dispatched. Single owner, like {@link TokenBucket}.
+ * A rate limit of records and bytes: a records bucket and a bytes bucket, either optional, that must both
+ * grant before a message passes, so that one held back by either spends neither. The stream's dispatcher
+ * uses it, and so does the Connect {@code RateLimit} transform. Single owner, like {@link TokenBucket}.
  */
-final class RateLimit {
+public final class RateLimit {
     private final TokenBucket records;
     private final TokenBucket bytes;
 
-    RateLimit(TokenBucket records, TokenBucket bytes) {
+    /**
+     * @param records the records bucket, or null for no record limit
+     * @param bytes   the bytes bucket, or null for no byte limit
+     * @throws IllegalArgumentException if both are null
+     */
+    public RateLimit(TokenBucket records, TokenBucket bytes) {
+        if (records == null && bytes == null) {
+            throw new IllegalArgumentException("a rate limit needs a records bucket, a bytes bucket or both");
+        }
         this.records = records;
         this.bytes = bytes;
     }
 
-    /** Takes one record and {@code length} bytes if both buckets have them. */
-    boolean tryAcquire(int length, long nowNanos) {
+    /**
+     * Takes one record and {@code length} bytes if both buckets have them.
+     *
+     * @param length   the message's size in bytes
+     * @param nowNanos the current monotonic time
+     * @return true if taken
+     */
+    public boolean tryAcquire(long length, long nowNanos) {
         if (records != null && !records.canAcquire(1, nowNanos)) {
             return false;
         }
@@ -30,8 +45,14 @@ final class RateLimit {
         return true;
     }
 
-    /** How long until one record of {@code length} bytes could be dispatched. */
-    long nanosUntilAvailable(int length, long nowNanos) {
+    /**
+     * How long until one record of {@code length} bytes could pass.
+     *
+     * @param length   the message's size in bytes
+     * @param nowNanos the current monotonic time
+     * @return nanoseconds to wait, 0 if it could pass now
+     */
+    public long nanosUntilAvailable(long length, long nowNanos) {
         long wait = records == null ? 0 : records.nanosUntilAvailable(1, nowNanos);
         return bytes == null ? wait : Math.max(wait, bytes.nanosUntilAvailable(length, nowNanos));
     }

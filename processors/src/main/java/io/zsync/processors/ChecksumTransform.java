@@ -3,7 +3,6 @@ package io.zsync.processors;
 import io.zsync.accel.HardwareAccel;
 import io.zsync.io.Io;
 import io.zsync.kafka.ZsyncHeaders;
-import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -34,12 +33,7 @@ public final class ChecksumTransform implements Processor<byte[], byte[], byte[]
         // A copy: a record's headers may be shared with other children of the same parent.
         Headers headers = new RecordHeaders(record.headers().toArray());
         headers.remove(ZsyncHeaders.CRC32C);
-        headers.add(ZsyncHeaders.CRC32C, hex(accel.crc32c(io, record.value())));
+        headers.add(ZsyncHeaders.CRC32C, ZsyncHeaders.crc32cValue(accel.crc32c(io, record.value())));
         context.forward(record.withHeaders(headers));
-    }
-
-    /** {@code crc} as the header carries it. */
-    public static byte[] hex(long crc) {
-        return String.format("%08x", crc).getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -64,11 +64,6 @@ record RateShare(int owned, int total, int before) {
         return Math.max(1, share);
     }
 
-    /** Whether every input partition belongs to this task: the share is the whole rate. */
-    boolean whole() {
-        return owned == total;
-    }
-
     @Override
     public String toString() {
         return owned + " of " + total + " input partitions";

@@ -19,6 +19,29 @@ public final class ZsyncHeaders {
     /** The CRC32C of the value as 8 lowercase hex digits, written and verified by the checksum transforms. */
     public static final String CRC32C = "zsync.crc32c";
 
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     private ZsyncHeaders() {
+    }
+
+    /**
+     * A CRC32C as the {@value #CRC32C} header carries it: 8 lowercase hex digits, ASCII. Written digit by
+     * digit, since a formatter per record costs more than the checksum.
+     *
+     * @param crc the checksum (its low 32 bits)
+     * @return 8 bytes
+     */
+    public static byte[] crc32cValue(long crc) {
+        byte[] out = new byte[8];
+        for (int i = 7; i >= 0; i--) {
+            out[i] = HEX_DIGITS[(int) (crc & 0xF)];
+            crc >>>= 4;
+        }
+        return out;
+    }
+
+    /** {@link #crc32cValue} as text, for Connect headers. */
+    public static String crc32cText(long crc) {
+        return new String(crc32cValue(crc), java.nio.charset.StandardCharsets.US_ASCII);
     }
 }

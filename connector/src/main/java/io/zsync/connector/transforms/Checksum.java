@@ -54,7 +54,7 @@ public final class Checksum<R extends ConnectRecord<R>> implements Transformatio
         if (record.value() == null) {
             return record;
         }
-        String crc = hex(accel.crc32c(io, Payloads.bytes(record.value(), "value", "Checksum")));
+        String crc = ZsyncHeaders.crc32cText(accel.crc32c(io, Payloads.bytes(record.value(), "value", "Checksum")));
         if (verify) {
             Header h = record.headers().lastWithName(ZsyncHeaders.CRC32C);
             if (h == null || h.value() == null) {
@@ -90,11 +90,6 @@ public final class Checksum<R extends ConnectRecord<R>> implements Transformatio
 
     private static String where(ConnectRecord<?> r) {
         return r.topic() + "-" + r.kafkaPartition();
-    }
-
-    /** {@code crc} as the header carries it. */
-    static String hex(long crc) {
-        return String.format(Locale.ROOT, "%08x", crc);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.zsync.connector.transforms;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.connect.errors.DataException;
 
 /** The byte forms of a record's key or value that zsync's transforms work on: bytes, buffers and strings. */
@@ -40,29 +41,8 @@ final class Payloads {
             return b.remaining();
         }
         if (v instanceof String s) {
-            return utf8Length(s);
+            return Utils.utf8Length(s);
         }
         return 0;
-    }
-
-    /** UTF-8 length without encoding. */
-    static long utf8Length(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n++;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                n++; // a lone surrogate: the encoder writes '?'
-            } else {
-                n += 3;
-            }
-        }
-        return n;
     }
 }

@@ -68,8 +68,9 @@ public final class RateLimit<R extends ConnectRecord<R>> implements Transformati
             .define(TASKS_MAX_CONFIG, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.MEDIUM, TASKS_MAX_DOC);
 
     private final Time time;
-    private TokenBucket records;
-    private TokenBucket bytes;
+    private io.zsync.stream.RateLimit limit;
+    /** Whether bytes are counted: sizing a record is skipped when they are not. */
+    private boolean countBytes;
 
     /** On the system clock. */
     public RateLimit() {
@@ -93,19 +94,19 @@ public final class RateLimit<R extends ConnectRecord<R>> implements Transformati
         }
         int divisor = c.getString(SCOPE_CONFIG).trim().equalsIgnoreCase("connector") ? c.getInt(TASKS_MAX_CONFIG) : 1;
         long now = time.nanoseconds();
+        TokenBucket records = null;
         if (rate > 0) {
             long taskRate = share(rate, divisor);
             long taskBurst = burst == -1 ? Math.max(1, taskRate / 10) : share(burst, divisor);
             records = new TokenBucket(taskRate, taskBurst, now);
-        } else {
-            records = null;
         }
+        TokenBucket bytes = null;
         if (bytesRate > 0) {
             long taskBytes = share(bytesRate, divisor);
             bytes = new TokenBucket(taskBytes, Math.max(1, taskBytes / 10), now);
-        } else {
-            bytes = null;
         }
+        limit = new io.zsync.stream.RateLimit(records, bytes);
+        countBytes = bytes != null;
     }
 
     /** A task's part: at least 1, since 0 would mean no limit. */
@@ -115,25 +116,13 @@ public final class RateLimit<R extends ConnectRecord<R>> implements Transformati
 
     @Override
     public R apply(R record) {
-        long size = bytes == null ? 0 : Payloads.size(record.key()) + Payloads.size(record.value());
-        while (true) {
-            long now = time.nanoseconds();
-            // Both buckets must grant together, or a record held back by one would still spend the other.
-            boolean recordOk = records == null || records.canAcquire(1, now);
-            boolean bytesOk = bytes == null || bytes.canAcquire(size, now);
-            if (recordOk && bytesOk) {
-                if (records != null) {
-                    records.consume(1);
-                }
-                if (bytes != null) {
-                    bytes.consume(size);
-                }
-                return record;
-            }
-            long waitNanos = Math.max(recordOk ? 0 : records.nanosUntilAvailable(1, now),
-                    bytesOk ? 0 : bytes.nanosUntilAvailable(size, now));
-            sleep(waitNanos);
+        long size = countBytes ? Payloads.size(record.key()) + Payloads.size(record.value()) : 0;
+        long now = time.nanoseconds();
+        while (!limit.tryAcquire(size, now)) {
+            sleep(limit.nanosUntilAvailable(size, now));
+            now = time.nanoseconds();
         }
+        return record;
     }
 
     private void sleep(long nanos) {
@@ -159,6 +148,6 @@ public final class RateLimit<R extends ConnectRecord<R>> implements Transformati
 
     @Override
     public String toString() {
-        return "RateLimit[records=" + records + ", bytes=" + bytes + "]";
+        return "RateLimit[" + limit + "]";
     }
 }
