@@ -3,6 +3,7 @@ package io.zsync.processors;
 import io.zsync.io.Io;
 import io.zsync.kafka.Classification;
 import io.zsync.kafka.DeadLetterRecords;
+import io.zsync.kafka.RateShare;
 import io.zsync.kafka.RecordClassifier;
 import io.zsync.kafka.ZsyncConfig;
 import io.zsync.schemas.ZsyncSerdes;

@@ -1,10 +1,12 @@
-package io.zsync.processors;
+package io.zsync.kafka;
 
 import java.util.Collection;
 import java.util.Map;
 
 /**
- * One task's share of an application-wide rate ({@code zsync.rate.scope=application}).
+ * One task's share of an application-wide rate ({@code zsync.rate.scope=application}), for the Streams
+ * processors and the Connect bridge alike: a task that reads {@code owned} of {@code total} input
+ * partitions, after tasks that read {@code before} of them.
  *
  * <p>Kafka Streams makes one task per partition number of a sub-topology's input topics: task {@code p}
  * reads partition {@code p} of every input topic that has one. A task's share is the number of input
@@ -19,15 +21,15 @@ import java.util.Map;
  * @param total the input partitions of all tasks
  * @param before the input partitions of the tasks numbered below this one
  */
-record RateShare(int owned, int total, int before) {
+public record RateShare(int owned, int total, int before) {
 
     /**
-     * The share of task {@code taskPartition} over {@code topics}.
+     * The share of Kafka Streams task {@code taskPartition} over {@code topics}.
      *
      * @param partitionCounts partitions per input topic
      * @throws IllegalArgumentException if a topic has no count or the task reads none of them
      */
-    static RateShare of(Collection<String> topics, Map<String, Integer> partitionCounts, int taskPartition) {
+    public static RateShare of(Collection<String> topics, Map<String, Integer> partitionCounts, int taskPartition) {
         int owned = 0;
         int total = 0;
         int before = 0;
@@ -55,7 +57,7 @@ record RateShare(int owned, int total, int before) {
      * @param rate an application-wide rate, 0 to 10<sup>9</sup>
      * @return at least 1 if {@code rate} is positive
      */
-    long apportion(long rate) {
+    public long apportion(long rate) {
         if (rate == 0) {
             return 0;
         }

@@ -1,4 +1,4 @@
-package io.zsync.processors;
+package io.zsync.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

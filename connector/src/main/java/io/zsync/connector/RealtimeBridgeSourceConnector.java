@@ -1,0 +1,185 @@
+package io.zsync.connector;
+
+import io.zsync.connector.bridge.BridgeConfig;
+import io.zsync.connector.bridge.TaskAssignment;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.ExactlyOnceSupport;
+import org.apache.kafka.connect.source.SourceConnector;
+
+/**
+ * Moves records from {@code source.topics} (on any cluster) to {@code target.topic} through the zsync
+ * engine: priority ordering, deadlines, a rate limit and backpressure, with dead letters to
+ * {@code zsync.dlq.topic}. Every {@code zsync.*} key of the Streams processors applies, parsed by the same
+ * {@link io.zsync.kafka.ZsyncConfig}.
+ *
+ * <p>The connector lists the source partitions, spreads them over {@code tasks.max} tasks, and lists them
+ * again every {@code source.partitions.refresh.ms}, asking the worker to reconfigure the tasks when they
+ * changed. Source offsets are kept by the worker (the bridge commits nothing to the source cluster), per
+ * (topic, partition); see {@link io.zsync.connector.bridge.PartitionProgress} for why a restart neither
+ * skips a buffered record nor, in exactly-once mode, repeats a delivered one.
+ *
+ * <p>Use {@code org.apache.kafka.connect.converters.ByteArrayConverter} as key, value and header
+ * converter: the bridge carries records as bytes.
+ */
+public final class RealtimeBridgeSourceConnector extends SourceConnector {
+    private static final System.Logger LOG = System.getLogger(RealtimeBridgeSourceConnector.class.getName());
+    private static final long ADMIN_TIMEOUT_MS = 30_000;
+
+    private Map<String, String> props;
+    private BridgeConfig config;
+    private Admin admin;
+    private ScheduledExecutorService monitor;
+    /** Written by the monitor thread and read by the worker's thread in taskConfigs. */
+    private volatile List<TopicPartition> partitions = List.of();
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+
+    @Override
+    public ConfigDef config() {
+        return BridgeConfig.CONFIG_DEF;
+    }
+
+    @Override
+    public Class<? extends Task> taskClass() {
+        return RealtimeBridgeSourceTask.class;
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        this.props = Map.copyOf(props);
+        this.config = new BridgeConfig(props);
+        this.admin = Admin.create(config.sourceClientSettings());
+        this.partitions = listPartitions();
+        LOG.log(System.Logger.Level.INFO, "zsync bridge: {0} source partitions of {1} into {2}", partitions.size(),
+                config.sourceTopics(), config.targetTopic());
+        monitor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "zsync-bridge-partition-monitor-" + props.getOrDefault("name", ""));
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.partitionsRefreshMs();
+        monitor.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void refresh() {
+        try {
+            List<TopicPartition> now = listPartitions();
+            if (!Set.copyOf(now).equals(Set.copyOf(partitions))) {
+                LOG.log(System.Logger.Level.INFO, "zsync bridge: source partitions changed from {0} to {1};"
+                        + " reconfiguring the tasks", partitions.size(), now.size());
+                partitions = now;
+                context.requestTaskReconfiguration();
+            }
+        } catch (RuntimeException e) {
+            // The next round tries again; the tasks keep running on the partitions they have.
+            LOG.log(System.Logger.Level.WARNING, "zsync bridge: could not list the source partitions: " + e.getMessage());
+        }
+    }
+
+    /** The partitions of every source topic that exists; a missing topic has none until it is created. */
+    private List<TopicPartition> listPartitions() {
+        List<TopicPartition> out = new ArrayList<>();
+        Map<String, KafkaFuture<TopicDescription>> described =
+                admin.describeTopics(config.sourceTopics()).topicNameValues();
+        for (Map.Entry<String, KafkaFuture<TopicDescription>> e : described.entrySet()) {
+            try {
+                TopicDescription d = e.getValue().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                d.partitions().forEach(p -> out.add(new TopicPartition(d.name(), p.partition())));
+            } catch (ExecutionException ex) {
+                if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
+                    LOG.log(System.Logger.Level.WARNING, "zsync bridge: source topic {0} does not exist (yet); it is"
+                            + " picked up within source.partitions.refresh.ms of its creation", e.getKey());
+                } else {
+                    throw new ConnectException("zsync bridge: could not describe source topic " + e.getKey() + ": "
+                            + ex.getCause().getMessage(), ex.getCause());
+                }
+            } catch (TimeoutException ex) {
+                throw new ConnectException("zsync bridge: no answer from source.bootstrap.servers within "
+                        + ADMIN_TIMEOUT_MS + " ms describing " + e.getKey(), ex);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new ConnectException("zsync bridge: interrupted while listing source partitions", ex);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<Map<String, String>> taskConfigs(int maxTasks) {
+        return TaskAssignment.spread(partitions, maxTasks).stream().map(a -> a.addTo(props))
+                .collect(Collectors.toList());
+    }
+
+    @Override
+    public void stop() {
+        if (monitor != null) {
+            monitor.shutdownNow();
+            monitor = null;
+        }
+        if (admin != null) {
+            admin.close(java.time.Duration.ofSeconds(5));
+            admin = null;
+        }
+    }
+
+    /**
+     * Supported: a task's source offsets describe exactly which records it delivered (see
+     * {@link io.zsync.connector.bridge.PartitionProgress}), so with the worker's exactly-once source mode
+     * a restart repeats none.
+     */
+    @Override
+    public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> connectorConfig) {
+        return ExactlyOnceSupport.SUPPORTED;
+    }
+
+    /**
+     * Per-key validation by the ConfigDef (each message names the allowed values), plus what involves
+     * more than one key: the target topic must not be a source topic.
+     */
+    @Override
+    public Config validate(Map<String, String> connectorConfigs) {
+        Config result = super.validate(connectorConfigs);
+        boolean perKeyValid = result.configValues().stream().allMatch(v -> v.errorMessages().isEmpty());
+        if (perKeyValid) {
+            try {
+                new BridgeConfig(connectorConfigs);
+            } catch (ConfigException e) {
+                addError(result.configValues(), BridgeConfig.TARGET_TOPIC_CONFIG, e.getMessage());
+            }
+        }
+        return result;
+    }
+
+    private static void addError(Collection<ConfigValue> values, String key, String message) {
+        for (ConfigValue v : values) {
+            if (v.name().equals(key)) {
+                v.addErrorMessage(message);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,428 @@
+package io.zsync.connector;
+
+import io.zsync.connector.bridge.BridgeConfig;
+import io.zsync.connector.bridge.PartitionProgress;
+import io.zsync.connector.bridge.TaskAssignment;
+import io.zsync.io.Io;
+import io.zsync.kafka.Classification;
+import io.zsync.kafka.DeadLetterRecords;
+import io.zsync.kafka.RateShare;
+import io.zsync.kafka.RecordClassifier;
+import io.zsync.kafka.ZsyncConfig;
+import io.zsync.schemas.ZsyncSerdes;
+import io.zsync.stream.Backpressure;
+import io.zsync.stream.BufferFullException;
+import io.zsync.stream.DeadLetter;
+import io.zsync.stream.DeadLetterReason;
+import io.zsync.stream.RealtimeStream;
+import io.zsync.stream.StreamBuilder;
+import io.zsync.stream.StreamMessage;
+import io.zsync.stream.TimeSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+
+/**
+ * One bridge task: reads its source partitions with its own consumer, hands each record to a
+ * manual-dispatch engine stream (priority, deadlines, rate limit, backpressure) and returns what the
+ * stream releases as {@link SourceRecord}s for the target topic, or for the dead-letter topic with
+ * CONTRACT.md's headers.
+ *
+ * <p>Each poll reads a batch, admits all of it, then dispatches: within a batch the higher levels go first,
+ * and under a rate limit records wait in the stream across polls. Records the stream holds are in memory
+ * only; {@link PartitionProgress} makes sure the offsets Connect commits never pass one of them, so after a
+ * crash they are read again from the source.
+ *
+ * <p>{@code zsync.backpressure=block} stops reading from the source while the buffer is full: records
+ * already read wait in this task, in order, until the stream has room.
+ */
+public final class RealtimeBridgeSourceTask extends SourceTask {
+    private static final System.Logger LOG = System.getLogger(RealtimeBridgeSourceTask.class.getName());
+    private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final TimeSource clock;
+    private final Io io = Io.blocking();
+    /** Held by poll and by stop's cleanup: stop runs on another thread than poll. */
+    private final Object lock = new Object();
+    private volatile boolean stopping;
+
+    private BridgeConfig config;
+    private String targetTopic;
+    private String dlqTopic;
+    private long pollTimeoutMs;
+    private long bufferMaxBytes;
+    private Backpressure backpressure;
+    private Serializer<io.zsync.schemas.DeadLetter> avroDeadLetters;
+    private RecordClassifier classifier;
+    private Consumer<byte[], byte[]> consumer;
+    private PartitionProgress[] progress = new PartitionProgress[0];
+    private final Map<TopicPartition, PartitionProgress> byPartition = new HashMap<>();
+    private RealtimeStream stream;
+
+    /** Ids read but not yet admitted (block, buffer full), in read order. */
+    private final ArrayDeque<Long> waiting = new ArrayDeque<>();
+    private List<SourceRecord> batch;
+    /** Per partition index: the batch position of its latest record, or -1. */
+    private int[] lastInBatch = new int[0];
+    private final List<PartitionProgress> touched = new ArrayList<>();
+    /** The first exception a stream callback caught; rethrown by the engine call's caller. */
+    private RuntimeException failure;
+    private long skippedOnReplay;
+
+    /** Used by the worker. */
+    public RealtimeBridgeSourceTask() {
+        this(TimeSource.system());
+    }
+
+    RealtimeBridgeSourceTask(TimeSource clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        config = new BridgeConfig(props);
+        ZsyncConfig zsync = config.zsync();
+        TaskAssignment assignment = TaskAssignment.from(props);
+        targetTopic = config.targetTopic();
+        dlqTopic = config.dlqTopic();
+        pollTimeoutMs = config.pollTimeoutMs();
+        bufferMaxBytes = zsync.bufferMaxBytes();
+        backpressure = zsync.backpressure();
+        avroDeadLetters = zsync.dlqFormatIsAvro() ? ZsyncSerdes.deadLetter().serializer() : null;
+        classifier = new RecordClassifier(zsync);
+        stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.before(), zsync, assignment);
+        stream.subscribe(this::onDelivered);
+
+        List<TopicPartition> partitions = assignment.partitions();
+        progress = new PartitionProgress[partitions.size()];
+        lastInBatch = new int[partitions.size()];
+        Arrays.fill(lastInBatch, -1);
+        List<Map<String, Object>> keys = new ArrayList<>();
+        for (int i = 0; i < partitions.size(); i++) {
+            progress[i] = new PartitionProgress(partitions.get(i), i);
+            byPartition.put(partitions.get(i), progress[i]);
+            keys.add(progress[i].sourcePartition());
+        }
+        if (partitions.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "zsync bridge: no source partitions yet for this task; it waits for the"
+                    + " connector to assign some");
+            return;
+        }
+        Map<Map<String, Object>, Map<String, Object>> stored = context.offsetStorageReader().offsets(keys);
+        consumer = new KafkaConsumer<>(config.sourceConsumerSettings(
+                props.getOrDefault("name", "zsync-bridge") + "-source-" + assignment.before()));
+        consumer.assign(partitions);
+        StringBuilder positions = new StringBuilder();
+        for (PartitionProgress p : progress) {
+            long offset = p.restore(stored.get(p.sourcePartition()));
+            if (offset >= 0) {
+                consumer.seek(p.partition(), offset);
+                positions.append(' ').append(p.partition()).append('@').append(offset);
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} partitions into {1}; resumes at{2}",
+                partitions.size(), targetTopic, positions.length() == 0 ? " the reset policy's offsets" : positions);
+    }
+
+    private RealtimeStream buildStream(String name, ZsyncConfig zsync, TaskAssignment assignment) {
+        Backpressure strategy = zsync.backpressure();
+        StreamBuilder b = new StreamBuilder()
+                .withName(name)
+                .withBufferSize(zsync.bufferMaxRecords(), zsync.bufferMaxBytes())
+                // A manual stream cannot block the thread that dispatches it: block is done here, by not
+                // reading from the source while the buffer is full.
+                .withBackpressure(strategy == Backpressure.BLOCK ? Backpressure.ERROR_ON_FULL : strategy)
+                .withOrdering(zsync.ordering())
+                .withClock(clock)
+                .withManualDispatch()
+                .withDeadLetterListener(this::onDeadLetter);
+        RateShare share = zsync.rateScopeIsApplication() && assignment.total() > 0 && !assignment.partitions().isEmpty()
+                ? assignment.rateShare() : null;
+        long rate = share == null ? zsync.rateLimit() : share.apportion(zsync.rateLimit());
+        long burst = share == null ? zsync.rateBurst() : share.apportion(zsync.rateBurst());
+        long bytes = share == null ? zsync.rateBytes() : share.apportion(zsync.rateBytes());
+        if (rate > 0) {
+            b.withRateLimit(rate, burst);
+        }
+        if (bytes > 0) {
+            b.withByteRateLimit(bytes);
+        }
+        if (share != null) {
+            LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} of {1} source partitions: it delivers at most"
+                    + " {2} records/s and {3} bytes/s (0 = no limit; zsync.rate.scope=application)",
+                    share.owned(), share.total(), rate, bytes);
+        }
+        return b.build();
+    }
+
+    @Override
+    public List<SourceRecord> poll() throws InterruptedException {
+        synchronized (lock) {
+            if (stopping) {
+                return null;
+            }
+            batch = new ArrayList<>();
+            try {
+                admitWaiting();
+                if (consumer == null) {
+                    Thread.sleep(pollTimeoutMs);
+                } else if (waiting.isEmpty()) {
+                    read(consumer.poll(Duration.ofMillis(pollWaitMs())));
+                }
+                dispatch();
+                if (!waiting.isEmpty()) {
+                    // Dispatching made room: read records go in, in order, and may leave at once.
+                    admitWaiting();
+                    dispatch();
+                }
+                if (batch.isEmpty() && consumer != null && !waiting.isEmpty()) {
+                    long wait = stream.nanosUntilDispatchable();
+                    LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(pollTimeoutMs),
+                            wait > 0 ? wait : IDLE_WAIT_NANOS));
+                }
+            } catch (WakeupException e) {
+                if (!stopping) {
+                    throw e;
+                }
+            }
+            finishBatch();
+            List<SourceRecord> out = batch;
+            batch = null;
+            return out.isEmpty() ? null : out;
+        }
+    }
+
+    /** How long the consumer may wait for records: not past the moment the stream can release one. */
+    private long pollWaitMs() {
+        long nanos = stream.nanosUntilDispatchable();
+        if (nanos < 0) {
+            return pollTimeoutMs;
+        }
+        return Math.min(pollTimeoutMs, TimeUnit.NANOSECONDS.toMillis(nanos));
+    }
+
+    private void read(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            PartitionProgress p = byPartition.get(tp);
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                if (!p.accept(r)) {
+                    skippedOnReplay++;
+                    continue;
+                }
+                long id = p.add(r);
+                if (!waiting.isEmpty() || !admit(p, id, r)) {
+                    waiting.add(id);
+                }
+            }
+        }
+    }
+
+    private void admitWaiting() {
+        while (!waiting.isEmpty()) {
+            long id = waiting.peekFirst();
+            PartitionProgress p = progress[PartitionProgress.indexOf(id)];
+            if (!admit(p, id, p.get(id))) {
+                return;
+            }
+            waiting.pollFirst();
+        }
+    }
+
+    /**
+     * Hands one read record to the stream, or dead-letters it when it is invalid or too large.
+     *
+     * @return false when the buffer is full under {@code block}: the caller keeps it waiting
+     */
+    private boolean admit(PartitionProgress p, long id, ConsumerRecord<byte[], byte[]> r) {
+        Classification c = classifier.classify(r.topic(), r.timestamp(), r.headers(), r.value());
+        if (!c.isValid()) {
+            emitDeadLetter(p, id, c.failure());
+            return true;
+        }
+        long size = sizeOf(r);
+        if (size > bufferMaxBytes) {
+            emitDeadLetter(p, id, DeadLetterReason.TOO_LARGE);
+            return true;
+        }
+        try (StreamMessage m = StreamMessage.detached((int) Math.min(size, Integer.MAX_VALUE))) {
+            m.id(id).priority(c.priority());
+            if (c.deadlineMicros() != StreamMessage.NO_DEADLINE) {
+                m.deadline(c.deadlineMicros());
+            }
+            try {
+                stream.send(io, m);
+            } catch (BufferFullException full) {
+                if (backpressure == Backpressure.BLOCK) {
+                    return false;
+                }
+                ZsyncConfig zsync = config.zsync();
+                throw new ConnectException("zsync.backpressure=error_on_full: " + full.getMessage()
+                        + " (zsync.buffer.max.records=" + zsync.bufferMaxRecords() + ", zsync.buffer.max.bytes="
+                        + zsync.bufferMaxBytes() + "); the record at " + r.topic() + "-" + r.partition() + "@"
+                        + r.offset() + " is not committed and is read again after a restart", full);
+            } catch (IOException e) {
+                // Io.blocking() runs inline and raises only InterruptedIOException while blocked, which a
+                // stream built with error_on_full never is.
+                throw new UncheckedIOException(e);
+            }
+            rethrowFailure();
+        }
+        return true;
+    }
+
+    /** The record's size as the buffer and byte-rate limits count it: key, value and headers. */
+    private static long sizeOf(ConsumerRecord<byte[], byte[]> r) {
+        long size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+        for (Header h : r.headers()) {
+            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return size;
+    }
+
+    private void dispatch() {
+        stream.dispatch(Integer.MAX_VALUE);
+        rethrowFailure();
+    }
+
+    // The engine calls these two on the polling thread, inside send or dispatch, and would only count an
+    // exception: the first one is kept and rethrown by the caller, so the task fails and nothing it did not
+    // return is committed.
+
+    private void onDelivered(StreamMessage m) {
+        if (failure != null) {
+            return;
+        }
+        try {
+            long id = m.id();
+            PartitionProgress p = progress[PartitionProgress.indexOf(id)];
+            ConsumerRecord<byte[], byte[]> r = p.settle(id);
+            add(p, new SourceRecord(p.sourcePartition(), p.plainOffset(), targetTopic, null,
+                    Schema.OPTIONAL_BYTES_SCHEMA, r.key(), Schema.OPTIONAL_BYTES_SCHEMA, r.value(), r.timestamp(),
+                    connectHeaders(r.headers())));
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+    }
+
+    private void onDeadLetter(DeadLetter dead) {
+        if (failure != null) {
+            return;
+        }
+        try {
+            long id = dead.message().id();
+            emitDeadLetter(progress[PartitionProgress.indexOf(id)], id, dead.reason());
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+    }
+
+    private void emitDeadLetter(PartitionProgress p, long id, DeadLetterReason reason) {
+        ConsumerRecord<byte[], byte[]> r = p.settle(id);
+        long nowMs = clock.epochMicros() / 1_000;
+        Headers headers = DeadLetterRecords.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
+        byte[] value = r.value();
+        if (avroDeadLetters != null) {
+            value = avroDeadLetters.serialize(null, DeadLetterRecords.avro(reason, r.topic(), r.partition(), r.offset(),
+                    r.key(), r.value(), r.headers(), nowMs));
+        }
+        add(p, new SourceRecord(p.sourcePartition(), p.plainOffset(), dlqTopic, null,
+                Schema.OPTIONAL_BYTES_SCHEMA, r.key(), Schema.OPTIONAL_BYTES_SCHEMA, value, r.timestamp(),
+                connectHeaders(headers)));
+    }
+
+    private void add(PartitionProgress p, SourceRecord record) {
+        int index = p.index();
+        if (lastInBatch[index] < 0) {
+            touched.add(p);
+        }
+        batch.add(record);
+        lastInBatch[index] = batch.size() - 1;
+    }
+
+    /** The last record of each partition in the batch carries the full offset (see PartitionProgress). */
+    private void finishBatch() {
+        for (PartitionProgress p : touched) {
+            int index = p.index();
+            int i = lastInBatch[index];
+            lastInBatch[index] = -1;
+            Map<String, Object> full = p.fullOffset();
+            SourceRecord last = batch.get(i);
+            if (full != last.sourceOffset()) {
+                batch.set(i, new SourceRecord(last.sourcePartition(), full, last.topic(), last.kafkaPartition(),
+                        last.keySchema(), last.key(), last.valueSchema(), last.value(), last.timestamp(),
+                        last.headers()));
+            }
+        }
+        touched.clear();
+    }
+
+    private static ConnectHeaders connectHeaders(Headers headers) {
+        ConnectHeaders out = new ConnectHeaders();
+        for (Header h : headers) {
+            out.add(h.key(), new SchemaAndValue(Schema.OPTIONAL_BYTES_SCHEMA, h.value()));
+        }
+        return out;
+    }
+
+    private void rethrowFailure() {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f instanceof ConnectException ? f : new ConnectException("zsync bridge: " + f.getMessage(), f);
+        }
+    }
+
+    @Override
+    public void stop() {
+        stopping = true;
+        Consumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        synchronized (lock) {
+            // poll has returned and will not read again: what the stream still holds was never returned to
+            // the worker, so its offsets were not committed and the next run reads it again.
+            if (stream != null) {
+                long held = stream.metrics().bufferedRecords() + waiting.size();
+                if (held > 0 || skippedOnReplay > 0) {
+                    LOG.log(System.Logger.Level.INFO, "zsync bridge: task stops with {0} records not yet delivered"
+                            + " (read again on restart); {1} records skipped as delivered before the last restart",
+                            held, skippedOnReplay);
+                }
+                stream.closeNow();
+                stream = null;
+            }
+            if (consumer != null) {
+                consumer.close(Duration.ofSeconds(5));
+                consumer = null;
+            }
+        }
+    }
+}

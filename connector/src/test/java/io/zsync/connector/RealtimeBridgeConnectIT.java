@@ -1,0 +1,279 @@
+package io.zsync.connector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zsync.kafka.ZsyncHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.runtime.ConnectorConfig;
+import org.apache.kafka.connect.runtime.SourceConnectorConfig;
+import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
+import org.apache.kafka.connect.runtime.rest.entities.ConfigInfos;
+import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bridge connector on a real Connect worker (distributed, exactly-once source support enabled) and
+ * broker: it moves a mixed flood with nothing lost or repeated, in priority order within each batch, picks
+ * up new partitions, and its validation names the bad key.
+ */
+class RealtimeBridgeConnectIT {
+    private static final String[] LEVELS = {"LOW", "NORMAL", "HIGH", "CRITICAL"};
+    private static EmbeddedConnectCluster connect;
+
+    @BeforeAll
+    static void start() {
+        Map<String, String> worker = new HashMap<>();
+        worker.put("plugin.discovery", "service_load");
+        worker.put("offset.flush.interval.ms", "500");
+        worker.put("exactly.once.source.support", "enabled");
+        // Exactly-once source support needs transactions: one broker holds the transaction log.
+        Properties broker = new Properties();
+        broker.put("transaction.state.log.replication.factor", "1");
+        broker.put("transaction.state.log.min.isr", "1");
+        connect = new EmbeddedConnectCluster.Builder().name("zsync-bridge").numWorkers(1).numBrokers(1)
+                .workerProps(worker).brokerProps(broker).build();
+        connect.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        connect.stop();
+    }
+
+    /** A bridge config as it is validated: with its name. */
+    private static Map<String, String> named(String source, String target) {
+        Map<String, String> c = bridge(source, target);
+        c.put(ConnectorConfig.NAME_CONFIG, target + "-bridge");
+        return c;
+    }
+
+    static Map<String, String> bridge(String source, String target) {
+        Map<String, String> c = new HashMap<>();
+        c.put(ConnectorConfig.CONNECTOR_CLASS_CONFIG, RealtimeBridgeSourceConnector.class.getName());
+        c.put(ConnectorConfig.KEY_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
+        c.put(ConnectorConfig.VALUE_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
+        c.put(ConnectorConfig.HEADER_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
+        c.put("source.bootstrap.servers", connect.kafka().bootstrapServers());
+        c.put("source.topics", source);
+        c.put("target.topic", target);
+        return c;
+    }
+
+    @Test
+    void aHundredThousandMixedRecordsAllArriveOnceInPriorityOrderWithinEachBatch() throws Exception {
+        int n = 100_000;
+        connect.kafka().createTopic("mixed", 2);
+        connect.kafka().createTopic("bridged", 1);
+        connect.kafka().createTopic("bridged.dlq", 1);
+        Random random = new Random(7);
+        int[] levels = new int[n];
+        long past = (System.currentTimeMillis() - 60_000) * 1_000;
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int i = 0; i < n; i++) {
+                RecordHeaders h = new RecordHeaders();
+                levels[i] = random.nextInt(4);
+                if (i % 1000 == 7) {
+                    h.add(ZsyncHeaders.PRIORITY, bytes("URGENT"));
+                    levels[i] = -1;
+                } else {
+                    h.add(ZsyncHeaders.PRIORITY, bytes(LEVELS[levels[i]]));
+                }
+                if (i % 1000 == 500) {
+                    h.add(ZsyncHeaders.DEADLINE, bytes(Long.toString(past)));
+                    levels[i] = -2;
+                }
+                producer.send(new ProducerRecord<>("mixed", i % 2, bytes("k" + i), bytes(Integer.toString(i)), h));
+            }
+        }
+
+        Map<String, String> c = bridge("mixed", "bridged");
+        c.put(ConnectorConfig.TASKS_MAX_CONFIG, "2");
+        c.put(SourceConnectorConfig.EXACTLY_ONCE_SUPPORT_CONFIG, "required");
+        connect.configureConnector("flood", c);
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("flood", 2, "the bridge runs");
+
+        List<ConsumerRecord<byte[], byte[]>> target = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        consume(n, target, dead, "bridged", "bridged.dlq");
+        connect.deleteConnector("flood");
+
+        boolean[] seen = new boolean[n];
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            int i = Integer.parseInt(text(r.value()));
+            assertTrue(!seen[i], "record " + i + " once");
+            seen[i] = true;
+            String reason = header(r, ZsyncHeaders.DLQ_REASON);
+            assertEquals(levels[i] == -1 ? "INVALID_HEADER" : "EXPIRED", reason, "record " + i);
+            assertEquals("mixed", header(r, ZsyncHeaders.SOURCE_TOPIC));
+            assertEquals(Integer.toString(i % 2), header(r, ZsyncHeaders.SOURCE_PARTITION));
+            assertEquals("k" + i, text(r.key()));
+        }
+        assertEquals(200, dead.size(), "100 invalid headers and 100 expired deadlines");
+
+        // Per source partition: within a level, arrival order; a level change upwards starts a new batch.
+        int[][] lastOfLevel = {{-1, -1, -1, -1}, {-1, -1, -1, -1}};
+        int[] previousLevel = {4, 4};
+        int[] runs = {0, 0};
+        for (ConsumerRecord<byte[], byte[]> r : target) {
+            int i = Integer.parseInt(text(r.value()));
+            assertTrue(!seen[i], "record " + i + " once");
+            seen[i] = true;
+            int p = i % 2;
+            int level = levels[i];
+            assertTrue(level >= 0, "record " + i + " is valid");
+            assertEquals(LEVELS[level], header(r, ZsyncHeaders.PRIORITY), "headers kept");
+            assertEquals("k" + i, text(r.key()));
+            assertTrue(i > lastOfLevel[p][level], "FIFO within " + LEVELS[level] + " of partition " + p);
+            lastOfLevel[p][level] = i;
+            if (level > previousLevel[p]) {
+                runs[p]++;
+            }
+            previousLevel[p] = level;
+        }
+        for (int i = 0; i < n; i++) {
+            assertTrue(seen[i], "record " + i + " arrived");
+        }
+        // Unordered, a level rises from one record to the next 3 times in 8: ~18,700 per partition. One rise
+        // per poll batch at most means a few hundred.
+        System.out.printf("bridge: %d records to the target, %d dead letters; level rises per partition %d and %d%n",
+                target.size(), dead.size(), runs[0], runs[1]);
+        assertTrue(runs[0] < 2_000 && runs[1] < 2_000, "priority order within batches: " + runs[0] + ", " + runs[1]);
+    }
+
+    @Test
+    void partitionsAddedToASourceTopicArePickedUp() throws Exception {
+        connect.kafka().createTopic("growing", 1);
+        connect.kafka().createTopic("grown", 1);
+        Map<String, String> c = bridge("growing", "grown");
+        c.put(ConnectorConfig.TASKS_MAX_CONFIG, "2");
+        c.put("source.partitions.refresh.ms", "500");
+        connect.configureConnector("growing", c);
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("growing", 1, "one partition, one task");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", connect.kafka().bootstrapServers()))) {
+            admin.createPartitions(Map.of("growing", NewPartitions.increaseTo(2))).all().get();
+        }
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("growing", 2, "a task per partition");
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>("growing", 0, null, bytes("a")));
+            producer.send(new ProducerRecord<>("growing", 1, null, bytes("b")));
+        }
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        consume(2, out, new ArrayList<>(), "grown", "grown.dlq");
+        connect.deleteConnector("growing");
+        assertEquals(List.of("a", "b"), out.stream().map(r -> text(r.value())).sorted().toList());
+    }
+
+    @Test
+    void validationNamesEachBadKeyAndItsAllowedValues() {
+        Map<String, String> c = named("in", "out");
+        c.put("zsync.backpressure", "spill");
+        c.put("zsync.priority.default", "URGENT");
+        ConfigInfos infos = connect.validateConnectorConfig(RealtimeBridgeSourceConnector.class.getSimpleName(), c);
+        assertEquals(2, infos.errorCount(), all(infos));
+        assertTrue(errors(infos, "zsync.backpressure").contains("block, drop_oldest, drop_newest, error_on_full"),
+                errors(infos, "zsync.backpressure"));
+        assertTrue(errors(infos, "zsync.priority.default").contains("LOW, NORMAL, HIGH, CRITICAL"));
+
+        Map<String, String> loop = named("in", "in");
+        ConfigInfos looped = connect.validateConnectorConfig(RealtimeBridgeSourceConnector.class.getSimpleName(), loop);
+        assertEquals(1, looped.errorCount(), all(looped));
+        assertTrue(errors(looped, "target.topic").contains("must not be one of source.topics"));
+
+        Map<String, String> missing = named("in", "out");
+        missing.remove("source.topics");
+        ConfigInfos none = connect.validateConnectorConfig(RealtimeBridgeSourceConnector.class.getSimpleName(), missing);
+        assertEquals(1, none.errorCount(), all(none));
+        assertTrue(!errors(none, "source.topics").isEmpty());
+    }
+
+    private static String all(ConfigInfos infos) {
+        StringBuilder out = new StringBuilder();
+        for (ConfigInfo info : infos.configs()) {
+            if (!info.configValue().errors().isEmpty()) {
+                out.append(info.configValue().name()).append(": ").append(info.configValue().errors()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String errors(ConfigInfos infos, String key) {
+        for (ConfigInfo info : infos.configs()) {
+            if (info.configValue().name().equals(key)) {
+                return String.join("; ", info.configValue().errors());
+            }
+        }
+        return "";
+    }
+
+    static KafkaProducer<byte[], byte[]> producer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connect.kafka().bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Reads committed records of both topics until {@code n} arrived in all; 120 s at most. */
+    static void consume(int n, List<ConsumerRecord<byte[], byte[]>> target, List<ConsumerRecord<byte[], byte[]>> dead,
+                        String targetTopic, String dlqTopic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connect.kafka().bootstrapServers());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + targetTopic);
+        long end = System.currentTimeMillis() + 120_000;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(targetTopic, dlqTopic));
+            while (target.size() + dead.size() < n && System.currentTimeMillis() < end) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    (r.topic().equals(targetTopic) ? target : dead).add(r);
+                }
+            }
+            // Anything beyond n would be a duplicate: read a little longer to catch it.
+            long extra = System.currentTimeMillis() + 1_000;
+            while (System.currentTimeMillis() < extra) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    (r.topic().equals(targetTopic) ? target : dead).add(r);
+                }
+            }
+        }
+        assertEquals(n, target.size() + dead.size(), "records in " + targetTopic + " and " + dlqTopic);
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        assertNotNull(h, name);
+        return text(h.value());
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
