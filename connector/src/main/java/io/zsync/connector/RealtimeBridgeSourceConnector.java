@@ -39,8 +39,9 @@ import org.apache.kafka.connect.source.SourceConnector;
  * (topic, partition); see {@link io.zsync.connector.bridge.PartitionProgress} for why a restart neither
  * skips a buffered record nor, in exactly-once mode, repeats a delivered one.
  *
- * <p>Use {@code org.apache.kafka.connect.converters.ByteArrayConverter} as key, value and header
- * converter: the bridge carries records as bytes.
+ * <p>The bridge carries records as bytes: use {@code org.apache.kafka.connect.converters.ByteArrayConverter}
+ * as key and value converter and {@link io.zsync.connector.converters.ZsyncHeaderConverter} as header
+ * converter (header bytes unchanged, and zsync's transforms may still add text headers).
  */
 public final class RealtimeBridgeSourceConnector extends SourceConnector {
     private static final System.Logger LOG = System.getLogger(RealtimeBridgeSourceConnector.class.getName());

@@ -75,7 +75,7 @@ class RealtimeBridgeConnectIT {
         c.put(ConnectorConfig.CONNECTOR_CLASS_CONFIG, RealtimeBridgeSourceConnector.class.getName());
         c.put(ConnectorConfig.KEY_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
         c.put(ConnectorConfig.VALUE_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
-        c.put(ConnectorConfig.HEADER_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
+        c.put(ConnectorConfig.HEADER_CONVERTER_CLASS_CONFIG, "io.zsync.connector.converters.ZsyncHeaderConverter");
         c.put("source.bootstrap.servers", connect.kafka().bootstrapServers());
         c.put("source.topics", source);
         c.put("target.topic", target);

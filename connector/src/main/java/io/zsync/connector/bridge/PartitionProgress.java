@@ -1,7 +1,8 @@
 package io.zsync.connector.bridge;
 
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -69,10 +70,12 @@ public final class PartitionProgress {
         this.partition = partition;
         this.index = index;
         this.idBase = (long) index << SEQUENCE_BITS;
-        Map<String, Object> p = new HashMap<>();
+        // Connect finds stored offsets by the serialized key, so its field order must be the same in every
+        // JVM: Map.copyOf/Map.of iterate in an order salted per JVM, which would lose the offsets on restart.
+        Map<String, Object> p = new LinkedHashMap<>();
         p.put("topic", partition.topic());
         p.put("partition", partition.partition());
-        this.sourcePartition = Map.copyOf(p);
+        this.sourcePartition = Collections.unmodifiableMap(p);
     }
 
     /** The partition. */

@@ -1,0 +1,250 @@
+package io.zsync.connector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.zsync.kafka.ZsyncHeaders;
+import io.zsync.processors.app.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plugin as users install it: {@code connector/target/zsync-connector-<version>.zip} unzipped into
+ * the {@code plugin.path} of a Connect worker in its own JVM, with nothing of zsync on the worker's class
+ * path. The connector and every transform run from it, and a worker killed with SIGKILL mid-run loses and
+ * repeats nothing in exactly-once mode. The broker runs in this JVM.
+ */
+class PluginArchiveWorkerIT {
+    private static final String[] LEVELS = {"LOW", "NORMAL", "HIGH", "CRITICAL"};
+    private static EmbeddedKafka kafka;
+    private static Path work;
+    private static Path plugins;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start();
+        work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "plugin-it-");
+        plugins = work.resolve("plugins");
+        WorkerProcess.unzip(WorkerProcess.archive(), plugins);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void theArchiveLoadsFromAWorkersPluginPathAndTheBridgeAndEveryTransformRunFromIt() throws Exception {
+        createTopics(new NewTopic("plain-in", 1, (short) 1), new NewTopic("plain-out", 1, (short) 1));
+        int n = 200;
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>("plain-in", bytes("k" + i), bytes("v" + i)));
+            }
+        }
+        try (WorkerProcess worker = WorkerProcess.start(work.resolve("plain"), kafka.bootstrapServers(), "plain",
+                plugins)) {
+            Map<String, String> versions = new TreeMap<>();
+            for (JsonNode plugin : worker.get("/connector-plugins?connectorsOnly=false")) {
+                versions.put(plugin.path("class").asText(), plugin.path("version").asText());
+            }
+            for (String cls : List.of(RealtimeBridgeSourceConnector.class.getName(),
+                    "io.zsync.connector.transforms.RateLimit", "io.zsync.connector.transforms.SetPriority",
+                    "io.zsync.connector.transforms.SetDeadline", "io.zsync.connector.transforms.XorMask$Key",
+                    "io.zsync.connector.transforms.XorMask$Value", "io.zsync.connector.transforms.Checksum",
+                    "io.zsync.connector.predicates.Expired", "io.zsync.connector.converters.ZsyncHeaderConverter")) {
+                assertEquals(Version.get(), versions.get(cls), cls + " from the archive; plugins: " + versions);
+            }
+
+            Map<String, String> c = bridge("plain-in", "plain-out");
+            c.put("transforms", "priority,deadline,fresh,maskKey,maskValue,crc,throttle");
+            c.put("transforms.priority.type", "io.zsync.connector.transforms.SetPriority");
+            c.put("transforms.priority.priority", "HIGH");
+            c.put("transforms.deadline.type", "io.zsync.connector.transforms.SetDeadline");
+            c.put("transforms.deadline.ttl.ms", "3600000");
+            c.put("transforms.fresh.type", "org.apache.kafka.connect.transforms.Filter");
+            c.put("transforms.fresh.predicate", "expired");
+            c.put("predicates", "expired");
+            c.put("predicates.expired.type", "io.zsync.connector.predicates.Expired");
+            c.put("transforms.maskKey.type", "io.zsync.connector.transforms.XorMask$Key");
+            c.put("transforms.maskKey.key.hex", "01");
+            c.put("transforms.maskValue.type", "io.zsync.connector.transforms.XorMask$Value");
+            c.put("transforms.maskValue.key.hex", "5a");
+            c.put("transforms.crc.type", "io.zsync.connector.transforms.Checksum");
+            c.put("transforms.throttle.type", "io.zsync.connector.transforms.RateLimit");
+            c.put("transforms.throttle.rate", "1000");
+            worker.putConnector("plain", c);
+            worker.awaitRunning("plain", 1);
+
+            Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : consume(Set.of("plain-out"), n, 60_000)) {
+                byKey.put(text(xor(r.key(), 0x01)), r);
+            }
+            assertEquals(n, byKey.size(), "every record once");
+            for (int i = 0; i < n; i++) {
+                ConsumerRecord<byte[], byte[]> r = byKey.get("k" + i);
+                assertNotNull(r, "k" + i);
+                assertEquals("v" + i, text(xor(r.value(), 0x5a)), "value masked");
+                assertEquals("HIGH", header(r, ZsyncHeaders.PRIORITY));
+                assertTrue(Long.parseLong(header(r, ZsyncHeaders.DEADLINE)) > System.currentTimeMillis() * 1_000);
+                CRC32C crc = new CRC32C();
+                crc.update(r.value());
+                assertEquals(String.format("%08x", crc.getValue()), header(r, ZsyncHeaders.CRC32C));
+            }
+            assertTrue(worker.log().contains("zsync bridge"), "the bridge logged from the worker");
+        }
+    }
+
+    @Test
+    void aWorkerKilledWithSigkillMidRunLosesAndRepeatsNothingInExactlyOnceMode() throws Exception {
+        int n = 20_000;
+        createTopics(new NewTopic("crash-in", 2, (short) 1), new NewTopic("crash-out", 1, (short) 1),
+                new NewTopic("crash-out.dlq", 1, (short) 1));
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int i = 0; i < n; i++) {
+                RecordHeaders h = new RecordHeaders();
+                h.add(ZsyncHeaders.PRIORITY, bytes(LEVELS[(i * 7 + i / 3) % 4]));
+                producer.send(new ProducerRecord<>("crash-in", i % 2, bytes("k" + i), bytes("v" + i), h));
+            }
+        }
+        Map<String, String> c = bridge("crash-in", "crash-out");
+        c.put("tasks.max", "2");
+        c.put("exactly.once.support", "required");
+        // The killed worker's open transaction holds back read_committed readers (the restarted worker's
+        // offset reader among them) until the coordinator aborts it: after this, not the default minute.
+        c.put("producer.override.transaction.timeout.ms", "5000");
+        // Slow enough to be killed mid-run, with records waiting in the buffer across polls.
+        c.put("zsync.rate.limit", "1500");
+        c.put("zsync.buffer.max.records", "3000");
+
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        int beforeKill;
+        try (WorkerProcess first = WorkerProcess.start(work.resolve("crash"), kafka.bootstrapServers(), "crash",
+                plugins)) {
+            first.putConnector("crash", c);
+            first.awaitRunning("crash", 2);
+            out.addAll(consume(Set.of("crash-out", "crash-out.dlq"), n / 4, 60_000));
+            beforeKill = out.size();
+            first.kill();
+        }
+        System.out.printf("bridge crash test: worker killed after %d of %d records were committed%n", beforeKill, n);
+        assertTrue(beforeKill < n, "killed mid-run");
+
+        try (WorkerProcess second = WorkerProcess.start(work.resolve("crash"), kafka.bootstrapServers(), "crash",
+                plugins)) {
+            second.awaitRunning("crash", 2);
+            List<ConsumerRecord<byte[], byte[]>> all = consume(Set.of("crash-out", "crash-out.dlq"), n, 120_000);
+            Map<String, Integer> counts = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : all) {
+                assertEquals("crash-out", r.topic(), "no dead letters");
+                counts.merge(text(r.key()), 1, Integer::sum);
+            }
+            System.out.printf("bridge crash test: %d records read for %d keys after the restart%n", all.size(),
+                    counts.size());
+            assertEquals(n, counts.size(), "nothing lost");
+            assertEquals(Set.of(1), Set.copyOf(counts.values()), "nothing repeated");
+            assertEquals(n, all.size());
+        }
+    }
+
+    private static Map<String, String> bridge(String source, String target) {
+        Map<String, String> c = new HashMap<>();
+        c.put("connector.class", "io.zsync.connector.RealtimeBridgeSourceConnector");
+        c.put("tasks.max", "1");
+        c.put("source.bootstrap.servers", kafka.bootstrapServers());
+        c.put("source.topics", source);
+        c.put("target.topic", target);
+        c.put("header.converter", "io.zsync.connector.converters.ZsyncHeaderConverter");
+        return c;
+    }
+
+    private static void createTopics(NewTopic... topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(topics)).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Committed records of {@code topics} from the start: at least {@code n} (or all there are when the time
+     * is up), and then whatever arrives in the next second, so a duplicate beyond {@code n} is seen.
+     */
+    private static List<ConsumerRecord<byte[], byte[]>> consume(Set<String> topics, int n, long timeoutMs) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + System.nanoTime());
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(topics);
+            long end = System.currentTimeMillis() + timeoutMs;
+            while (out.size() < n && System.currentTimeMillis() < end) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+            long extra = System.currentTimeMillis() + 1_000;
+            while (System.currentTimeMillis() < extra) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private static byte[] xor(byte[] b, int key) {
+        byte[] out = new byte[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = (byte) (b[i] ^ key);
+        }
+        return out;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        assertNotNull(h, name);
+        return text(h.value());
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
