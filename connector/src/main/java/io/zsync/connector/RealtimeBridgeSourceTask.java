@@ -4,6 +4,7 @@ import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.connector.bridge.PartitionProgress;
 import io.zsync.connector.bridge.TaskAssignment;
 import io.zsync.io.Io;
+import io.zsync.kafka.BufferStreams;
 import io.zsync.kafka.Classification;
 import io.zsync.kafka.DeadLetterRecords;
 import io.zsync.kafka.RateShare;
@@ -15,7 +16,6 @@ import io.zsync.stream.BufferFullException;
 import io.zsync.stream.DeadLetter;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.RealtimeStream;
-import io.zsync.stream.StreamBuilder;
 import io.zsync.stream.StreamMessage;
 import io.zsync.stream.TimeSource;
 import java.io.IOException;
@@ -153,34 +153,14 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
     }
 
     private RealtimeStream buildStream(String name, ZsyncConfig zsync, TaskAssignment assignment) {
-        Backpressure strategy = zsync.backpressure();
-        StreamBuilder b = new StreamBuilder()
-                .withName(name)
-                .withBufferSize(zsync.bufferMaxRecords(), zsync.bufferMaxBytes())
-                // A manual stream cannot block the thread that dispatches it: block is done here, by not
-                // reading from the source while the buffer is full.
-                .withBackpressure(strategy == Backpressure.BLOCK ? Backpressure.ERROR_ON_FULL : strategy)
-                .withOrdering(zsync.ordering())
-                .withClock(clock)
-                .withManualDispatch()
-                .withDeadLetterListener(this::onDeadLetter);
         RateShare share = zsync.rateScopeIsApplication() && assignment.total() > 0 && !assignment.partitions().isEmpty()
                 ? assignment.rateShare() : null;
-        long rate = share == null ? zsync.rateLimit() : share.apportion(zsync.rateLimit());
-        long burst = share == null ? zsync.rateBurst() : share.apportion(zsync.rateBurst());
-        long bytes = share == null ? zsync.rateBytes() : share.apportion(zsync.rateBytes());
-        if (rate > 0) {
-            b.withRateLimit(rate, burst);
-        }
-        if (bytes > 0) {
-            b.withByteRateLimit(bytes);
-        }
         if (share != null) {
             LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} of {1} source partitions: it delivers at most"
                     + " {2} records/s and {3} bytes/s (0 = no limit; zsync.rate.scope=application)",
-                    share.owned(), share.total(), rate, bytes);
+                    share.owned(), share.total(), share.apportion(zsync.rateLimit()), share.apportion(zsync.rateBytes()));
         }
-        return b.build();
+        return BufferStreams.build(name, zsync, clock, share, this::onDeadLetter);
     }
 
     @Override

@@ -75,6 +75,14 @@ final class WorkerProcess implements AutoCloseable {
      * @param group the Connect group, which names its internal topics too
      */
     static WorkerProcess start(Path dir, String bootstrap, String group, Path pluginPath) throws Exception {
+        return start(dir, bootstrap, group, pluginPath, true);
+    }
+
+    /**
+     * Starts a worker, with or without exactly-once source support, and waits until its REST API answers.
+     */
+    static WorkerProcess start(Path dir, String bootstrap, String group, Path pluginPath, boolean exactlyOnce)
+            throws Exception {
         Files.createDirectories(dir);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -95,7 +103,7 @@ final class WorkerProcess implements AutoCloseable {
         w.put("plugin.path", pluginPath.toAbsolutePath().toString());
         w.put("plugin.discovery", "service_load");
         w.put("listeners", "http://localhost:" + port);
-        w.put("exactly.once.source.support", "enabled");
+        w.put("exactly.once.source.support", exactlyOnce ? "enabled" : "disabled");
         w.put("offset.flush.interval.ms", "500");
         // A killed worker's tasks go to the next worker at once, not after the default five minutes.
         w.put("scheduled.rebalance.max.delay.ms", "0");

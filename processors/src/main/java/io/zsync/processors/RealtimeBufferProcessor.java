@@ -1,6 +1,7 @@
 package io.zsync.processors;
 
 import io.zsync.io.Io;
+import io.zsync.kafka.BufferStreams;
 import io.zsync.kafka.Classification;
 import io.zsync.kafka.DeadLetterRecords;
 import io.zsync.kafka.RateShare;
@@ -12,7 +13,6 @@ import io.zsync.stream.BufferFullException;
 import io.zsync.stream.DeadLetter;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.RealtimeStream;
-import io.zsync.stream.StreamBuilder;
 import io.zsync.stream.StreamMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -121,7 +121,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.context = context;
         this.store = context.getStateStore(storeName);
         this.classifier = new RecordClassifier(config);
-        this.stream = buildStream(context.taskId() + "/" + name, rateShare(context));
+        this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, rateShare(context),
+                this::onDeadLetter);
         stream.subscribe(this::onDelivered);
         this.metrics = new ProcessorMetrics(context, name, stream);
 
@@ -175,30 +176,6 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                     + " up to {1}/s", config.rateLimit(), share.total());
         }
         return share;
-    }
-
-    private RealtimeStream buildStream(String streamName, RateShare share) {
-        Backpressure strategy = config.backpressure();
-        StreamBuilder b = new StreamBuilder()
-                .withName(streamName)
-                .withBufferSize(config.bufferMaxRecords(), config.bufferMaxBytes())
-                // A manual stream cannot block its own dispatching thread: block is done here, by
-                // dispatching while waiting for room, bounded by zsync.block.max.ms.
-                .withBackpressure(strategy == Backpressure.BLOCK ? Backpressure.ERROR_ON_FULL : strategy)
-                .withOrdering(config.ordering())
-                .withClock(clock)
-                .withManualDispatch()
-                .withDeadLetterListener(this::onDeadLetter);
-        long rate = share == null ? config.rateLimit() : share.apportion(config.rateLimit());
-        long burst = share == null ? config.rateBurst() : share.apportion(config.rateBurst());
-        long bytes = share == null ? config.rateBytes() : share.apportion(config.rateBytes());
-        if (rate > 0) {
-            b.withRateLimit(rate, burst);
-        }
-        if (bytes > 0) {
-            b.withByteRateLimit(bytes);
-        }
-        return b.build();
     }
 
     @Override

@@ -1,0 +1,49 @@
+package io.zsync.kafka;
+
+import io.zsync.stream.Backpressure;
+import io.zsync.stream.DeadLetterListener;
+import io.zsync.stream.RealtimeStream;
+import io.zsync.stream.StreamBuilder;
+import io.zsync.stream.TimeSource;
+
+/**
+ * The engine stream behind one Kafka task's buffer, built the same way for a Streams processor and a
+ * Connect bridge task: manual dispatch on the task's own thread, the {@code zsync.*} buffer, ordering and
+ * rate settings, and the task's share of an application-wide rate.
+ */
+public final class BufferStreams {
+
+    private BufferStreams() {
+    }
+
+    /**
+     * Builds the stream.
+     *
+     * @param share    this task's share of the rate ({@code zsync.rate.scope=application}), or null for all of it
+     * @param deadLetters where expired and dropped messages go
+     */
+    public static RealtimeStream build(String name, ZsyncConfig config, TimeSource clock, RateShare share,
+                                       DeadLetterListener deadLetters) {
+        Backpressure strategy = config.backpressure();
+        StreamBuilder b = new StreamBuilder()
+                .withName(name)
+                .withBufferSize(config.bufferMaxRecords(), config.bufferMaxBytes())
+                // A manual stream cannot block the thread that dispatches it: the task does block itself
+                // (dispatching while it waits, or not reading its input while the buffer is full).
+                .withBackpressure(strategy == Backpressure.BLOCK ? Backpressure.ERROR_ON_FULL : strategy)
+                .withOrdering(config.ordering())
+                .withClock(clock)
+                .withManualDispatch()
+                .withDeadLetterListener(deadLetters);
+        long rate = share == null ? config.rateLimit() : share.apportion(config.rateLimit());
+        long burst = share == null ? config.rateBurst() : share.apportion(config.rateBurst());
+        long bytes = share == null ? config.rateBytes() : share.apportion(config.rateBytes());
+        if (rate > 0) {
+            b.withRateLimit(rate, burst);
+        }
+        if (bytes > 0) {
+            b.withByteRateLimit(bytes);
+        }
+        return b.build();
+    }
+}
