@@ -184,17 +184,6 @@ public final class PartitionProgress {
         return record;
     }
 
-    /** How many records are pending. */
-    public int pendingCount() {
-        int n = 0;
-        for (int i = head; i < tail; i++) {
-            if (records[i] != null) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /** The lowest pending offset, or the next to read when none is pending; -1 if nothing was read yet. */
     public long committable() {
         return head < tail ? offsets[head] : next;
