@@ -261,7 +261,8 @@ public final class PartitionProgress {
 
     private int find(long id) {
         long sequence = id & SEQUENCE_MASK;
-        int i = Arrays.binarySearch(sequences, head, tail, sequence);
+        // Records mostly leave in read order (one level, no rate limit): the head is the usual answer.
+        int i = head < tail && sequences[head] == sequence ? head : Arrays.binarySearch(sequences, head, tail, sequence);
         if (i < 0 || records[i] == null) {
             throw new IllegalStateException("zsync bridge: record " + sequence + " of " + partition + " is not pending");
         }
