@@ -4,6 +4,7 @@ import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.connector.bridge.PartitionProgress;
 import io.zsync.connector.bridge.TaskAssignment;
 import io.zsync.io.Io;
+import io.zsync.kafka.BufferMetrics;
 import io.zsync.kafka.BufferStreams;
 import io.zsync.kafka.Classification;
 import io.zsync.kafka.DeadLetterRecords;
@@ -25,6 +26,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +39,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.metrics.JmxReporter;
+import org.apache.kafka.common.metrics.KafkaMetricsContext;
+import org.apache.kafka.common.metrics.MetricConfig;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -58,6 +66,9 @@ import org.apache.kafka.connect.source.SourceTask;
  *
  * <p>{@code zsync.backpressure=block} stops reading from the source while the buffer is full: records
  * already read wait in this task, in order, until the stream has room.
+ *
+ * <p>Its {@link BufferMetrics} are in JMX as {@code kafka.connect:type=zsync,connector=<name>,task=<n>}
+ * (and per reason or priority with those tags added).
  */
 public final class RealtimeBridgeSourceTask extends SourceTask {
     private static final System.Logger LOG = System.getLogger(RealtimeBridgeSourceTask.class.getName());
@@ -81,6 +92,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
     private PartitionProgress[] progress = new PartitionProgress[0];
     private final Map<TopicPartition, PartitionProgress> byPartition = new HashMap<>();
     private RealtimeStream stream;
+    private Metrics metricsRegistry;
+    private BufferMetrics metrics;
 
     /** Ids read but not yet admitted (block, buffer full), in read order. */
     private final ArrayDeque<Long> waiting = new ArrayDeque<>();
@@ -120,6 +133,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
         classifier = new RecordClassifier(zsync);
         stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.before(), zsync, assignment);
         stream.subscribe(this::onDelivered);
+        metrics = registerMetrics(props.getOrDefault("name", "zsync-bridge"), assignment.task());
 
         List<TopicPartition> partitions = assignment.partitions();
         progress = new PartitionProgress[partitions.size()];
@@ -150,6 +164,28 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
         }
         LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} partitions into {1}; resumes at{2}",
                 partitions.size(), targetTopic, positions.length() == 0 ? " the reset policy's offsets" : positions);
+    }
+
+    private BufferMetrics registerMetrics(String connector, int task) {
+        // A registry of the task's own, reported to JMX in the worker's domain: Connect's plugin metrics
+        // would put them in its own group, and CONTRACT.md names the group zsync.
+        metricsRegistry = new Metrics(new MetricConfig(), List.of(new JmxReporter()), Time.SYSTEM,
+                new KafkaMetricsContext("kafka.connect"));
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("connector", connector);
+        tags.put("task", Integer.toString(task));
+        Metrics registry = metricsRegistry;
+        return new BufferMetrics(new BufferMetrics.Registry() {
+            @Override
+            public Sensor addSensor(String name) {
+                return registry.sensor(name);
+            }
+
+            @Override
+            public void removeSensor(Sensor sensor) {
+                registry.removeSensor(sensor.name());
+            }
+        }, "zsync.", tags, stream);
     }
 
     private RealtimeStream buildStream(String name, ZsyncConfig zsync, TaskAssignment assignment) {
@@ -194,6 +230,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
                 }
             }
             finishBatch();
+            metrics.update(clock.nanoTime());
             List<SourceRecord> out = batch;
             batch = null;
             return out.isEmpty() ? null : out;
@@ -218,6 +255,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
                     continue;
                 }
                 long id = p.add(r);
+                metrics.recordIn();
                 if (!waiting.isEmpty() || !admit(p, id, r)) {
                     waiting.add(id);
                 }
@@ -304,6 +342,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
             long id = m.id();
             PartitionProgress p = progress[PartitionProgress.indexOf(id)];
             ConsumerRecord<byte[], byte[]> r = p.settle(id);
+            metrics.recordOut();
             add(p, new SourceRecord(p.sourcePartition(), p.plainOffset(), targetTopic, null,
                     Schema.OPTIONAL_BYTES_SCHEMA, r.key(), Schema.OPTIONAL_BYTES_SCHEMA, r.value(), r.timestamp(),
                     connectHeaders(r.headers())));
@@ -326,6 +365,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
 
     private void emitDeadLetter(PartitionProgress p, long id, DeadLetterReason reason) {
         ConsumerRecord<byte[], byte[]> r = p.settle(id);
+        metrics.deadLetter(reason);
         long nowMs = clock.epochMicros() / 1_000;
         Headers headers = DeadLetterRecords.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
         byte[] value = r.value();
@@ -402,6 +442,12 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
             if (consumer != null) {
                 consumer.close(Duration.ofSeconds(5));
                 consumer = null;
+            }
+            if (metrics != null) {
+                metrics.close();
+                metrics = null;
+                metricsRegistry.close();
+                metricsRegistry = null;
             }
         }
     }

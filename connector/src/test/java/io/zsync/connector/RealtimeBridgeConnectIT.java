@@ -5,14 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zsync.kafka.ZsyncHeaders;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Random;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -118,6 +123,24 @@ class RealtimeBridgeConnectIT {
         List<ConsumerRecord<byte[], byte[]>> target = new ArrayList<>();
         List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
         consume(n, target, dead, "bridged", "bridged.dlq");
+        // The tasks' zsync metrics in the worker's JMX domain agree with what arrived.
+        Map<String, Double> expected = new LinkedHashMap<>();
+        expected.put("records-in-total", (double) n);
+        expected.put("records-out-total", n - 200.0);
+        expected.put("dropped-total/INVALID_HEADER", 100.0);
+        expected.put("dropped-total/EXPIRED", 100.0);
+        expected.put("expired-total", 100.0);
+        Map<String, Double> actual = Map.of();
+        for (long until = System.nanoTime() + 30_000_000_000L; System.nanoTime() < until; Thread.sleep(200)) {
+            actual = new LinkedHashMap<>();
+            for (String key : expected.keySet()) {
+                actual.put(key, jmxSum("flood", key));
+            }
+            if (actual.equals(expected)) {
+                break;
+            }
+        }
+        assertEquals(expected, actual, "kafka.connect:type=zsync,connector=flood,task=0|1");
         connect.deleteConnector("flood");
 
         boolean[] seen = new boolean[n];
@@ -236,6 +259,23 @@ class RealtimeBridgeConnectIT {
     }
 
     /** Reads committed records of both topics until {@code n} arrived in all; 120 s at most. */
+    /** Sums an attribute over the connector's tasks: {@code metric} or {@code metric/REASON}. */
+    private static double jmxSum(String connector, String metric) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        String[] parts = metric.split("/");
+        double sum = 0;
+        for (ObjectName name : server.queryNames(
+                new ObjectName("kafka.connect:type=zsync,connector=" + connector + ",*"), null)) {
+            String reason = name.getKeyProperty("reason");
+            if (name.getKeyProperty("priority") != null
+                    || !Objects.equals(reason, parts.length > 1 ? parts[1] : null)) {
+                continue;
+            }
+            sum += ((Number) server.getAttribute(name, parts[0])).doubleValue();
+        }
+        return sum;
+    }
+
     static void consume(int n, List<ConsumerRecord<byte[], byte[]>> target, List<ConsumerRecord<byte[], byte[]>> dead,
                         String targetTopic, String dlqTopic) {
         Properties p = new Properties();

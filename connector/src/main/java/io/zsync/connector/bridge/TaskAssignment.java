@@ -14,11 +14,13 @@ import org.apache.kafka.common.config.ConfigException;
  * {@code zsync.rate.scope=application}). The connector spreads the partitions round-robin in a stable
  * order and passes each task its share in the task config.
  *
+ * @param task       the task's number, 0 up (its metrics carry it)
  * @param partitions this task's partitions
  * @param before     the partitions of the tasks numbered below this one
  * @param total      the partitions of all tasks
  */
-public record TaskAssignment(List<TopicPartition> partitions, int before, int total) {
+public record TaskAssignment(int task, List<TopicPartition> partitions, int before, int total) {
+    static final String TASK_CONFIG = "task.index";
     static final String PARTITIONS_CONFIG = "task.partitions";
     static final String BEFORE_CONFIG = "task.partitions.before";
     static final String TOTAL_CONFIG = "task.partitions.total";
@@ -46,7 +48,7 @@ public record TaskAssignment(List<TopicPartition> partitions, int before, int to
         List<TaskAssignment> out = new ArrayList<>();
         int before = 0;
         for (List<TopicPartition> list : lists) {
-            out.add(new TaskAssignment(List.copyOf(list), before, sorted.size()));
+            out.add(new TaskAssignment(out.size(), List.copyOf(list), before, sorted.size()));
             before += list.size();
         }
         return out;
@@ -59,6 +61,7 @@ public record TaskAssignment(List<TopicPartition> partitions, int before, int to
         for (TopicPartition tp : partitions) {
             list.append(list.length() == 0 ? "" : ",").append(tp.topic()).append(':').append(tp.partition());
         }
+        config.put(TASK_CONFIG, Integer.toString(task));
         config.put(PARTITIONS_CONFIG, list.toString());
         config.put(BEFORE_CONFIG, Integer.toString(before));
         config.put(TOTAL_CONFIG, Integer.toString(total));
@@ -84,7 +87,8 @@ public record TaskAssignment(List<TopicPartition> partitions, int before, int to
                 throw new ConfigException(PARTITIONS_CONFIG, list, "'" + entry + "' is not topic:partition");
             }
         }
-        return new TaskAssignment(List.copyOf(partitions), Integer.parseInt(taskConfig.getOrDefault(BEFORE_CONFIG, "0")),
+        return new TaskAssignment(Integer.parseInt(taskConfig.getOrDefault(TASK_CONFIG, "0")), List.copyOf(partitions),
+                Integer.parseInt(taskConfig.getOrDefault(BEFORE_CONFIG, "0")),
                 Integer.parseInt(taskConfig.getOrDefault(TOTAL_CONFIG, Integer.toString(partitions.size()))));
     }
 }

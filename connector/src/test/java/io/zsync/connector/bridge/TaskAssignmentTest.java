@@ -30,6 +30,7 @@ class TaskAssignmentTest {
         assertEquals(400, tasks.get(1).rateShare().apportion(1000));
         TaskAssignment back = TaskAssignment.from(tasks.get(1).addTo(Map.of("name", "bridge")));
         assertEquals(tasks.get(1), back);
+        assertEquals(1, back.task(), "the task number its metrics carry");
     }
 
     @Test
