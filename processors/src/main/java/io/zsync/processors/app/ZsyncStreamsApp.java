@@ -35,13 +35,13 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
  * holding Kafka Streams settings and {@code zsync.*} keys. {@code bootstrap.servers=embedded} starts an
  * in-process broker. Missing topics are created. SIGTERM (or Ctrl-C) closes it cleanly.
  *
- * <pre>java -cp ... io.zsync.processors.app.ZsyncStreamsApp config/streams-app.properties</pre>
+ * <pre>java -cp ... io.zsync.processors.app.ZsyncStreamsApp config/streams-app.properties [key=value ...]</pre>
  */
 public final class ZsyncStreamsApp implements AutoCloseable {
     private static final String PROCESSOR = "zsync";
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
+    private static final int PROGRESS_SECONDS = 5;
 
     private final ZsyncAppConfig config;
     private final EmbeddedKafka embedded;
@@ -71,6 +71,14 @@ public final class ZsyncStreamsApp implements AutoCloseable {
      * @throws ConfigException naming the first invalid key
      */
     public static ZsyncStreamsApp start(Map<?, ?> settings) throws Exception {
+        return start(settings, true);
+    }
+
+    /**
+     * As {@link #start(Map)}, choosing whether the app prints a progress line every
+     * {@value #PROGRESS_SECONDS} s (a caller with its own display turns them off).
+     */
+    public static ZsyncStreamsApp start(Map<?, ?> settings, boolean progressLines) throws Exception {
         ZsyncAppConfig config = new ZsyncAppConfig(settings);
         ZsyncStreams.validate(settings);
         Map<String, Object> streamsSettings = new HashMap<>();
@@ -91,7 +99,7 @@ public final class ZsyncStreamsApp implements AutoCloseable {
             createMissingTopics(streamsConfig, config);
             KafkaStreams streams = new KafkaStreams(topology(config), streamsConfig);
             ZsyncStreamsApp app = new ZsyncStreamsApp(config, embedded, streams);
-            app.begin();
+            app.begin(progressLines);
             return app;
         } catch (Exception | Error e) {
             if (embedded != null) {
@@ -117,7 +125,7 @@ public final class ZsyncStreamsApp implements AutoCloseable {
         return ZsyncStreams.addTo(new Topology(), processor, config.inputTopics(), config.outputTopic(), transforms);
     }
 
-    private void begin() {
+    private void begin(boolean progressLines) {
         streams.setUncaughtExceptionHandler(e -> {
             failure = e;
             System.err.println("zsync: the Streams app stops: " + rootMessage(e));
@@ -130,6 +138,9 @@ public final class ZsyncStreamsApp implements AutoCloseable {
             }
         });
         streams.start();
+        if (progressLines) {
+            progress.scheduleWithFixedDelay(this::printProgress, PROGRESS_SECONDS, PROGRESS_SECONDS, TimeUnit.SECONDS);
+        }
         System.out.println("zsync: reading " + config.inputTopics() + ", writing " + config.outputTopic()
                 + ", dead letters to " + config.dlqTopic());
     }
@@ -209,8 +220,8 @@ public final class ZsyncStreamsApp implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: ZsyncStreamsApp <properties file>");
+        if (args.length < 1) {
+            System.err.println("usage: ZsyncStreamsApp <properties file> [key=value ...]");
             System.exit(2);
         }
         Properties props = new Properties();
@@ -219,6 +230,15 @@ public final class ZsyncStreamsApp implements AutoCloseable {
         } catch (IOException e) {
             System.err.println("zsync: cannot read " + args[0] + ": " + e.getMessage());
             System.exit(2);
+        }
+        // key=value arguments override the file, as Kafka's own tools' --override does.
+        for (int i = 1; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                System.err.println("zsync: argument '" + args[i] + "' is not key=value");
+                System.exit(2);
+            }
+            props.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
         ZsyncStreamsApp app;
         try {

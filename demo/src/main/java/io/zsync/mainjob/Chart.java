@@ -1,0 +1,114 @@
+package io.zsync.mainjob;
+
+import io.zsync.stream.Priority;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToLongFunction;
+
+/**
+ * The run as one self-contained HTML page (inline SVG, no scripts): records in and out per second, and
+ * p99 latency per priority per second on a log scale, over time.
+ */
+final class Chart {
+    private static final int WIDTH = 900;
+    private static final int HEIGHT = 260;
+    private static final int LEFT = 70;
+    private static final int RIGHT = 20;
+    private static final int TOP = 20;
+    private static final int BOTTOM = 40;
+    private static final String[] LEVEL_COLOURS = {"#8c8c8c", "#1f77b4", "#ff7f0e", "#d62728"};
+
+    private Chart() {
+    }
+
+    static String html(String title, List<Monitor.Sample> samples, String report) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+                .append(escape(title)).append("</title>\n<style>body{font-family:sans-serif;margin:24px}"
+                        + "svg{background:#fafafa;border:1px solid #ddd}text{font-size:12px}"
+                        + "pre{background:#f4f4f4;padding:12px}</style></head><body>\n<h1>")
+                .append(escape(title)).append("</h1>\n");
+        sb.append("<h2>Throughput (records/s)</h2>\n");
+        long maxRate = 1;
+        for (Monitor.Sample s : samples) {
+            maxRate = Math.max(maxRate, Math.max(s.inPerSecond(), s.outPerSecond()));
+        }
+        svg(sb, samples, new Series[] {
+                new Series("in (produced)", "#2ca02c", Monitor.Sample::inPerSecond),
+                new Series("out (delivered)", "#1f77b4", Monitor.Sample::outPerSecond),
+                new Series("dead letters", "#d62728", Monitor.Sample::deadPerSecond)}, maxRate, false);
+        sb.append("<h2>p99 latency per priority, produce to delivery (ms, log scale)</h2>\n");
+        Series[] levels = new Series[Priority.COUNT];
+        long maxLatency = 10;
+        for (int i = Priority.COUNT - 1; i >= 0; i--) {
+            int level = i;
+            levels[Priority.COUNT - 1 - i] = new Series(Priority.of(i).name(), LEVEL_COLOURS[i], s -> s.p99Ms()[level]);
+            for (Monitor.Sample s : samples) {
+                maxLatency = Math.max(maxLatency, s.p99Ms()[i]);
+            }
+        }
+        svg(sb, samples, levels, maxLatency, true);
+        sb.append("<h2>Report</h2>\n<pre>").append(escape(report)).append("</pre>\n</body></html>\n");
+        return sb.toString();
+    }
+
+    private record Series(String name, String colour, ToLongFunction<Monitor.Sample> value) {
+    }
+
+    private static void svg(StringBuilder sb, List<Monitor.Sample> samples, Series[] series, long max, boolean log) {
+        int plotW = WIDTH - LEFT - RIGHT;
+        int plotH = HEIGHT - TOP - BOTTOM;
+        int last = samples.isEmpty() ? 1 : Math.max(1, samples.get(samples.size() - 1).second());
+        sb.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n", WIDTH,
+                HEIGHT + 20, WIDTH, HEIGHT + 20));
+        // Axes and a few grid lines.
+        for (int g = 0; g <= 4; g++) {
+            double fraction = g / 4.0;
+            double y = TOP + plotH * (1 - fraction);
+            double value = log ? Math.pow(10, fraction * Math.log10(max)) : fraction * max;
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%,.0f</text>%n", LEFT, y, WIDTH - RIGHT, y,
+                    LEFT - 6, y + 4, value));
+        }
+        for (int t = 0; t <= last; t += Math.max(1, last / 10)) {
+            double x = LEFT + plotW * (double) t / last;
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%ds</text>%n", x,
+                    TOP + plotH + 16, t));
+        }
+        for (int i = 0; i < series.length; i++) {
+            Series s = series[i];
+            StringBuilder points = new StringBuilder();
+            for (Monitor.Sample sample : samples) {
+                long v = s.value().applyAsLong(sample);
+                if (v < 0) {
+                    // No record of this level arrived in that second: break the line.
+                    if (points.length() > 0) {
+                        polyline(sb, points, s.colour());
+                        points.setLength(0);
+                    }
+                    continue;
+                }
+                double fraction = log ? Math.log10(Math.max(1, v)) / Math.log10(max) : (double) v / max;
+                points.append(String.format(Locale.ROOT, "%.1f,%.1f ", LEFT + plotW * (double) sample.second() / last,
+                        TOP + plotH * (1 - Math.min(1, fraction))));
+            }
+            if (points.length() > 0) {
+                polyline(sb, points, s.colour());
+            }
+            int lx = LEFT + i * 150;
+            sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+                    + "<text x=\"%d\" y=\"%d\">%s</text>%n", lx, HEIGHT + 4, s.colour(), lx + 16, HEIGHT + 14,
+                    escape(s.name())));
+        }
+        sb.append("</svg>\n");
+    }
+
+    private static void polyline(StringBuilder sb, CharSequence points, String colour) {
+        sb.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(colour).append("\" points=\"")
+                .append(points).append("\"/>\n");
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

@@ -1,0 +1,289 @@
+package io.zsync.mainjob;
+
+import io.zsync.kafka.ZsyncConfig;
+import io.zsync.processors.app.EmbeddedKafka;
+import io.zsync.processors.app.ZsyncAppConfig;
+import io.zsync.processors.app.ZsyncStreamsApp;
+import io.zsync.stream.Priority;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * The main job: the whole of zsync on one machine. It starts a KRaft broker in this JVM (or uses the
+ * cluster {@code bootstrap.servers} names), a Connect worker that loads the bridge and the transforms from
+ * the plugin archive, and the Streams app, all configured from {@code config/}:
+ *
+ * <pre>workload → orders, audit → [bridge: priority, deadlines, rate limit] → prioritized
+ *          → [Streams app: buffer, checksum] → deliveries    (dead letters: prioritized.dlq, deliveries.dlq)</pre>
+ *
+ * It drives a mixed workload (four priorities, deadlines of which some expire, bursts over the bridge's
+ * rate limit), prints progress once a second, and ends with a report and an HTML chart in
+ * {@code output.dir}. It exits 0 when every record produced was delivered or dead-lettered.
+ *
+ * <pre>java -cp ... io.zsync.mainjob.MainJob config/main-job.properties [key=value ...]</pre>
+ */
+public final class MainJob {
+    private static final Duration CONNECTOR_START = Duration.ofSeconds(60);
+
+    private MainJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: MainJob <main-job.properties> [key=value ...]");
+            System.exit(2);
+        }
+        int code;
+        try {
+            code = run(args);
+        } catch (ConfigException e) {
+            System.err.println("zsync main job: invalid configuration: " + e.getMessage());
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    /** Runs the job; returns 0 when every record was accounted for. */
+    static int run(String[] args) throws Exception {
+        Properties settings = load(Path.of(args[0]));
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].isBlank()) {
+                continue;
+            }
+            for (String pair : args[i].trim().split("\\s+")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new ConfigException("argument '" + pair + "' is not key=value");
+                }
+                settings.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        MainJobConfig config = new MainJobConfig(settings);
+        Map<String, String> worker = asMap(load(Path.of(config.getString(MainJobConfig.WORKER_CONFIG))));
+        Map<String, String> bridge = asMap(load(Path.of(config.getString(MainJobConfig.BRIDGE_CONFIG))));
+        Properties streamsSettings = load(Path.of(config.getString(MainJobConfig.STREAMS_CONFIG)));
+        Path out = Path.of(config.getString(MainJobConfig.OUTPUT_DIR_CONFIG));
+        Files.createDirectories(out);
+
+        // The Streams app's config is checked here; the bridge's by the worker's validate call below (the
+        // connector's classes live in the plugin archive only). A bad value stops the job, naming the key.
+        ZsyncAppConfig streamsConfig = new ZsyncAppConfig(streamsSettings);
+        List<String> sources = new ArrayList<>();
+        for (String t : bridge.getOrDefault("source.topics", "").split(",")) {
+            if (!t.isBlank()) {
+                sources.add(t.trim());
+            }
+        }
+        String prioritized = bridge.getOrDefault("target.topic", "").trim();
+        String bridgeDlq = new ZsyncConfig(bridge).dlqTopic(prioritized);
+        if (!streamsConfig.inputTopics().contains(prioritized)) {
+            throw new ConfigException(ZsyncAppConfig.INPUT_TOPICS_CONFIG, streamsConfig.inputTopics(),
+                    "the Streams app must read the bridge's target.topic (" + prioritized + ") for the pipeline");
+        }
+
+        List<AutoCloseable> running = new ArrayList<>();
+        Thread hook = new Thread(() -> closeAll(running), "zsync-main-job-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            String bootstrap = config.getString(MainJobConfig.BOOTSTRAP_SERVERS_CONFIG);
+            if (config.embedded()) {
+                System.out.println("zsync main job: starting an embedded KRaft broker ...");
+                EmbeddedKafka kafka = EmbeddedKafka.start(Map.of("num.partitions", "2"));
+                running.add(kafka);
+                bootstrap = kafka.bootstrapServers();
+                System.out.println("zsync main job: broker at " + bootstrap);
+            }
+
+            System.out.println("zsync main job: starting a Connect worker with the plugin archive "
+                    + config.getString(MainJobConfig.PLUGIN_ARCHIVE_CONFIG) + " ...");
+            ConnectWorker connect = ConnectWorker.start(worker, bootstrap,
+                    Path.of(config.getString(MainJobConfig.PLUGIN_ARCHIVE_CONFIG)), out);
+            running.add(connect);
+            Map<String, String> connector = new HashMap<>(bridge);
+            connector.put("source.bootstrap.servers", bootstrap);
+            String name = connector.getOrDefault("name", "zsync-bridge");
+            connector.put("name", name);
+            List<String> errors = connect.validate(connector);
+            if (!errors.isEmpty()) {
+                throw new ConfigException("the worker rejects " + config.getString(MainJobConfig.BRIDGE_CONFIG) + ": "
+                        + String.join("; ", errors));
+            }
+            createTopics(bootstrap, sources, prioritized, bridgeDlq);
+            int tasks = Integer.parseInt(connector.getOrDefault("tasks.max", "1"));
+            connect.runConnector(name, connector, Math.min(tasks, 2 * sources.size()), CONNECTOR_START);
+            System.out.println("zsync main job: Connect worker at " + connect.rest() + " runs " + name + " ("
+                    + connector.get("connector.class") + ", transforms: " + connector.getOrDefault("transforms", "none")
+                    + ")");
+
+            streamsSettings.put("bootstrap.servers", bootstrap);
+            streamsSettings.put("state.dir", out.resolve("streams-state").toString());
+            ZsyncStreamsApp streams = ZsyncStreamsApp.start(streamsSettings, false);
+            running.add(streams);
+            System.out.println("zsync main job: Streams app reads " + streamsConfig.inputTopics() + ", writes "
+                    + streamsConfig.outputTopic());
+
+            Workload workload = new Workload(config, bootstrap, sources);
+            Monitor monitor = new Monitor(bootstrap, streamsConfig.outputTopic(),
+                    List.of(bridgeDlq, streamsConfig.dlqTopic()), workload::produced);
+            Thread monitorThread = new Thread(monitor, "zsync-main-job-monitor");
+            Thread workloadThread = new Thread(workload, "zsync-main-job-workload");
+            Instant started = Instant.now();
+            System.out.printf(Locale.ROOT, "zsync main job: %d s of workload, then until every record is accounted"
+                    + " for (at most %d s more)%n", config.getLong(MainJobConfig.DURATION_CONFIG) / 1000,
+                    config.getLong(MainJobConfig.DRAIN_TIMEOUT_CONFIG) / 1000);
+            monitorThread.start();
+            workloadThread.start();
+            workloadThread.join();
+            long produced = workload.produced();
+            long drainUntil = System.nanoTime()
+                    + TimeUnit.MILLISECONDS.toNanos(config.getLong(MainJobConfig.DRAIN_TIMEOUT_CONFIG));
+            while (monitor.accounted() < produced && System.nanoTime() < drainUntil && monitor.failure() == null
+                    && streams.failure().isEmpty()) {
+                Thread.sleep(200);
+            }
+            // One more second, so repeats that arrive late are counted too.
+            Thread.sleep(1_000);
+            monitor.stop();
+            monitorThread.join();
+            Duration took = Duration.between(started, Instant.now());
+
+            String report = report(config, bootstrap, name, connector, streamsConfig, workload, monitor, produced, took);
+            Files.writeString(out.resolve("report.txt"), report, StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("chart.html"), Chart.html("zsync main job", monitor.samples(), report),
+                    StandardCharsets.UTF_8);
+            System.out.println();
+            System.out.print(report);
+            System.out.println("zsync main job: report " + out.resolve("report.txt") + ", chart "
+                    + out.resolve("chart.html"));
+            if (workload.failure() != null) {
+                System.err.println("zsync main job: the workload's producer failed: " + workload.failure());
+                return 1;
+            }
+            return monitor.accounted() == produced ? 0 : 1;
+        } finally {
+            closeAll(running);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
+    }
+
+    private static String report(MainJobConfig config, String bootstrap, String connectorName,
+                                 Map<String, String> connector, ZsyncAppConfig streams, Workload workload,
+                                 Monitor monitor, long produced, Duration took) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("zsync main job report\n");
+        sb.append(String.format(Locale.ROOT, "  Kafka: %s%s%n", bootstrap, config.embedded() ? " (embedded KRaft broker)"
+                : ""));
+        sb.append(String.format(Locale.ROOT, "  pipeline: %s -> Connect %s (zsync.rate.limit=%s, zsync.backpressure=%s,"
+                + " transforms=%s) -> %s -> Streams app -> %s%n", connector.get("source.topics"), connectorName,
+                connector.getOrDefault("zsync.rate.limit", "0"), connector.getOrDefault("zsync.backpressure", "block"),
+                connector.getOrDefault("transforms", "none"), connector.get("target.topic"), streams.outputTopic()));
+        sb.append(String.format(Locale.ROOT, "  workload: %d s at %,d records/s, bursts of %,d records/s for %d ms every"
+                + " %d ms; mix %s; %d%% with a %d ms deadline%n",
+                config.getLong(MainJobConfig.DURATION_CONFIG) / 1000, config.getInt(MainJobConfig.RATE_CONFIG),
+                config.getInt(MainJobConfig.BURST_RATE_CONFIG), config.getLong(MainJobConfig.BURST_LENGTH_CONFIG),
+                config.getLong(MainJobConfig.BURST_EVERY_CONFIG), config.getList(MainJobConfig.PRIORITY_MIX_CONFIG),
+                config.getInt(MainJobConfig.DEADLINE_SHARE_CONFIG), config.getLong(MainJobConfig.DEADLINE_CONFIG)));
+        sb.append(String.format(Locale.ROOT, "  run: %.1f s (workload and drain)%n", took.toMillis() / 1000.0));
+        sb.append(String.format(Locale.ROOT, "%n  records produced          %,10d%n", produced));
+        sb.append(String.format(Locale.ROOT, "  delivered to %-12s %,10d%n", streams.outputTopic(), monitor.outTotal()));
+        monitor.deadByTopicAndReason().forEach((key, n) -> sb.append(String.format(Locale.ROOT,
+                "  dead letter %-30s %,10d%n", key, n)));
+        long missing = produced - monitor.accounted();
+        sb.append(String.format(Locale.ROOT, "  accounted for             %,10d of %,d: %s%n", monitor.accounted(),
+                produced, missing == 0 ? "every record was delivered or dead-lettered with a reason"
+                        : missing + " MISSING, e.g. sequence numbers " + monitor.missing(produced, 10)));
+        sb.append(String.format(Locale.ROOT, "  delivered more than once  %,10d (at-least-once: repeats are possible"
+                + " after a crash, none are expected in a clean run)%n", monitor.repeated()));
+        sb.append(String.format(Locale.ROOT, "%n  latency, produce to delivery (ms)%n  %-9s %10s %8s %8s %8s %8s%n",
+                "priority", "delivered", "p50", "p99", "p99.9", "max"));
+        for (int i = Priority.COUNT - 1; i >= 0; i--) {
+            Priority p = Priority.of(i);
+            Histogram h = monitor.latency(p);
+            if (h.getTotalCount() == 0) {
+                sb.append(String.format(Locale.ROOT, "  %-9s %,10d %8s %8s %8s %8s%n", p.name(), 0, "-", "-", "-", "-"));
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "  %-9s %,10d %,8d %,8d %,8d %,8d%n", p.name(), monitor.delivered(p),
+                    h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+                    h.getMaxValue()));
+        }
+        return sb.toString();
+    }
+
+    private static void createTopics(String bootstrap, List<String> sources, String target, String dlq)
+            throws Exception {
+        Set<String> wanted = new LinkedHashSet<>(sources);
+        wanted.add(target);
+        wanted.add(dlq);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> create = new ArrayList<>();
+            for (String t : wanted) {
+                if (!existing.contains(t)) {
+                    // Broker defaults for partitions and replication.
+                    create.add(new NewTopic(t, java.util.Optional.empty(), java.util.Optional.empty()));
+                }
+            }
+            try {
+                admin.createTopics(create).all().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> running) {
+        synchronized (running) {
+            for (int i = running.size() - 1; i >= 0; i--) {
+                try {
+                    running.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("zsync main job: closing " + running.get(i).getClass().getSimpleName()
+                            + " failed: " + e);
+                }
+            }
+            running.clear();
+        }
+    }
+
+    private static Properties load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("no such file: " + file.toAbsolutePath());
+        }
+        return p;
+    }
+
+    private static Map<String, String> asMap(Properties p) {
+        Map<String, String> m = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+        return m;
+    }
+}

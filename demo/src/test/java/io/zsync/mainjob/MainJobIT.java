@@ -1,0 +1,88 @@
+package io.zsync.mainjob;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The main job as README's first command runs it: its own JVM from the repository root, an embedded
+ * broker, the Connect worker loading the bridge from the plugin archive (the connector's classes are not
+ * on its class path), the Streams app and a short workload with a burst. It must print progress every
+ * second, account for every record, and write the report and the chart.
+ */
+class MainJobIT {
+    private static final Path ROOT = Path.of(System.getProperty("zsync.root", "..")).toAbsolutePath().normalize();
+
+    @Test
+    void theMainJobRunsTheWholeStackAndAccountsForEveryRecord() throws Exception {
+        Path out = ROOT.resolve("demo/target/main-job-it");
+        Path log = ROOT.resolve("demo/target/main-job-it.log");
+        Files.createDirectories(log.getParent());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        cmd.add("-Dzsync.plugin.archive=" + System.getProperty("zsync.plugin.archive"));
+        cmd.add("-cp");
+        cmd.add(classPathWithoutTheConnector());
+        cmd.add(MainJob.class.getName());
+        cmd.add("config/main-job.properties");
+        // 12 s with a burst from 4 s to 6 s above the bridge's 3,000 records/s.
+        cmd.add("duration.ms=12000 workload.rate=1000 workload.burst.rate=6000 workload.burst.every.ms=4000"
+                + " workload.burst.ms=2000 drain.timeout.ms=60000 output.dir=" + out);
+        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        boolean done = p.waitFor(5, TimeUnit.MINUTES);
+        if (!done) {
+            p.destroyForcibly();
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        System.out.println(output);
+        assertTrue(done, "the main job ends by itself");
+        assertEquals(0, p.exitValue(), "exit code; output in " + log);
+
+        List<String> progress = output.lines().filter(l -> l.matches("\\[\\s*\\d+s] in .*")).collect(Collectors.toList());
+        assertTrue(progress.size() >= 10, "a progress line every second: " + progress.size());
+        assertTrue(progress.get(0).contains("p99 ms: CRITICAL"), progress.get(0));
+        assertTrue(output.contains("Connect worker at http://"), "the worker ran");
+
+        String report = Files.readString(out.resolve("report.txt"), StandardCharsets.UTF_8);
+        assertTrue(report.contains("every record was delivered or dead-lettered with a reason"), report);
+        long produced = number(report, "records produced\\s+([\\d,]+)");
+        long delivered = number(report, "delivered to deliveries\\s+([\\d,]+)");
+        assertTrue(produced > 10_000, "the workload ran: " + produced);
+        assertTrue(delivered > produced / 2, "most records were delivered: " + delivered + " of " + produced);
+        for (String level : List.of("CRITICAL", "HIGH", "NORMAL", "LOW")) {
+            assertTrue(Pattern.compile("\\n  " + level + "\\s+[\\d,]+\\s+[\\d,]+").matcher(report).find(),
+                    level + " has latencies in the report");
+        }
+        String chart = Files.readString(out.resolve("chart.html"), StandardCharsets.UTF_8);
+        assertTrue(chart.contains("<svg") && chart.contains("<polyline") && chart.contains("CRITICAL"), "chart");
+    }
+
+    private static long number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertTrue(m.find(), regex + " in " + text);
+        return Long.parseLong(m.group(1).replace(",", ""));
+    }
+
+    /** This JVM's class path without the connector (its jar or classes): the worker takes it from the archive. */
+    private static String classPathWithoutTheConnector() {
+        return List.of(System.getProperty("java.class.path").split(File.pathSeparator)).stream()
+                .filter(e -> {
+                    String s = e.replace(File.separatorChar, '/');
+                    return !s.contains("zsync-connector") && !s.contains("/connector/target/");
+                })
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+}
