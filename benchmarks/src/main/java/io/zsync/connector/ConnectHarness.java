@@ -1,5 +1,7 @@
 package io.zsync.connector;
 
+import io.zsync.processors.app.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -9,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -85,6 +88,8 @@ public final class ConnectHarness {
         List<double[]> rows = new ArrayList<>();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", connect.kafka().bootstrapServers()))) {
             connect.kafka().createTopic(INPUT, PARTITIONS);
+            // A batch written before the new topic's leaders serve can fail after the delivery timeout.
+            Topics.awaitReady(admin, List.of(INPUT), Duration.ofSeconds(30));
             fill(connect.kafka().bootstrapServers(), n);
             // Round 0 warms the JIT for both connectors' code paths and is not counted: the first round
             // measured otherwise pays for compiling whichever connector runs first.
@@ -143,8 +148,17 @@ public final class ConnectHarness {
         ThreadLocalRandom.current().nextBytes(value);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
+            AtomicReference<Exception> failed = new AtomicReference<>();
             for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(INPUT, i % PARTITIONS, null, value));
+                producer.send(new ProducerRecord<>(INPUT, i % PARTITIONS, null, value), (md, e) -> {
+                    if (e != null) {
+                        failed.compareAndSet(null, e);
+                    }
+                });
+            }
+            producer.flush();
+            if (failed.get() != null) {
+                throw new IllegalStateException("the benchmark's input was not all written", failed.get());
             }
         }
     }

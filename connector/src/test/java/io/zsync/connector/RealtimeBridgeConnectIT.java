@@ -23,13 +23,10 @@ import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.runtime.ConnectorConfig;
 import org.apache.kafka.connect.runtime.SourceConnectorConfig;
 import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
@@ -93,10 +90,11 @@ class RealtimeBridgeConnectIT {
         connect.kafka().createTopic("mixed", 2);
         connect.kafka().createTopic("bridged", 1);
         connect.kafka().createTopic("bridged.dlq", 1);
+        TestInput.awaitReady(connect.kafka().bootstrapServers(), "mixed", "bridged", "bridged.dlq");
         Random random = new Random(7);
         int[] levels = new int[n];
         long past = (System.currentTimeMillis() - 60_000) * 1_000;
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        try (TestInput.Sender producer = TestInput.sender(connect.kafka().bootstrapServers())) {
             for (int i = 0; i < n; i++) {
                 RecordHeaders h = new RecordHeaders();
                 levels[i] = random.nextInt(4);
@@ -190,6 +188,7 @@ class RealtimeBridgeConnectIT {
     void partitionsAddedToASourceTopicArePickedUp() throws Exception {
         connect.kafka().createTopic("growing", 1);
         connect.kafka().createTopic("grown", 1);
+        TestInput.awaitReady(connect.kafka().bootstrapServers(), "growing", "grown");
         Map<String, String> c = bridge("growing", "grown");
         c.put(ConnectorConfig.TASKS_MAX_CONFIG, "2");
         c.put("source.partitions.refresh.ms", "500");
@@ -198,8 +197,9 @@ class RealtimeBridgeConnectIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", connect.kafka().bootstrapServers()))) {
             admin.createPartitions(Map.of("growing", NewPartitions.increaseTo(2))).all().get();
         }
+        TestInput.awaitReady(connect.kafka().bootstrapServers(), "growing");
         connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("growing", 2, "a task per partition");
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        try (TestInput.Sender producer = TestInput.sender(connect.kafka().bootstrapServers())) {
             producer.send(new ProducerRecord<>("growing", 0, null, bytes("a")));
             producer.send(new ProducerRecord<>("growing", 1, null, bytes("b")));
         }
@@ -249,13 +249,6 @@ class RealtimeBridgeConnectIT {
             }
         }
         return "";
-    }
-
-    static KafkaProducer<byte[], byte[]> producer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connect.kafka().bootstrapServers());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Reads committed records of both topics until {@code n} arrived in all; 120 s at most. */

@@ -2,6 +2,7 @@ package io.zsync.mainjob;
 
 import io.zsync.kafka.ZsyncConfig;
 import io.zsync.processors.app.EmbeddedKafka;
+import io.zsync.processors.app.Topics;
 import io.zsync.processors.app.ZsyncAppConfig;
 import io.zsync.processors.app.ZsyncStreamsApp;
 import io.zsync.stream.Priority;
@@ -23,9 +24,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The main job: the whole of zsync on one machine. It starts a KRaft broker in this JVM (or uses the
@@ -239,21 +238,9 @@ public final class MainJob {
         wanted.add(target);
         wanted.add(dlq);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> create = new ArrayList<>();
-            for (String t : wanted) {
-                if (!existing.contains(t)) {
-                    // Broker defaults for partitions and replication.
-                    create.add(new NewTopic(t, java.util.Optional.empty(), java.util.Optional.empty()));
-                }
-            }
-            try {
-                admin.createTopics(create).all().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
-                }
-            }
+            // Broker defaults for partitions and replication; waits until every leader serves, so the
+            // workload's first batches are not refused.
+            Topics.createMissing(admin, wanted, java.util.Optional.empty(), Duration.ofSeconds(30));
         }
     }
 
