@@ -16,8 +16,23 @@ import io.zsync.stream.StreamMessage;
  */
 public record Classification(Priority priority, long deadlineMicros, DeadLetterReason failure, String detail) {
 
+    /** One per level for records without a deadline, the common case: classifying those allocates nothing. */
+    private static final Classification[] WITHOUT_DEADLINE = withoutDeadline();
+
     static Classification of(Priority priority, long deadlineMicros) {
+        if (deadlineMicros == StreamMessage.NO_DEADLINE) {
+            return WITHOUT_DEADLINE[priority.ordinal()];
+        }
         return new Classification(priority, deadlineMicros, null, null);
+    }
+
+    private static Classification[] withoutDeadline() {
+        Priority[] levels = Priority.values();
+        Classification[] shared = new Classification[levels.length];
+        for (Priority p : levels) {
+            shared[p.ordinal()] = new Classification(p, StreamMessage.NO_DEADLINE, null, null);
+        }
+        return shared;
     }
 
     static Classification failed(DeadLetterReason reason, String detail) {

@@ -26,9 +26,11 @@ import java.util.Map;
  *   TTL applies when it has no deadline); a value that does not decode is
  *   {@link DeadLetterReason#MALFORMED}. A tombstone (null value) takes the topic's level.</li>
  * </ul>
- * Thread-safe and allocation-light: headers are parsed without building strings for the common case.
+ * Thread-safe, and allocation-free for a record with valid headers and no deadline: header bytes are read
+ * in place, and such classifications are shared instances.
  */
 public final class RecordClassifier {
+    private static final Priority[] LEVELS = Priority.values();
     private final Priority defaultPriority;
     private final Map<String, Priority> topicPriorities;
     private final long ttlMicros;
@@ -62,13 +64,18 @@ public final class RecordClassifier {
         Priority priority = topicLevel;
         Header p = headers == null ? null : headers.lastHeader(ZsyncHeaders.PRIORITY);
         if (p != null) {
-            String name = p.value() == null ? null : new String(p.value(), StandardCharsets.UTF_8);
-            try {
-                priority = Priority.parse(name);
-            } catch (IllegalArgumentException e) {
-                return Classification.failed(DeadLetterReason.INVALID_HEADER,
-                        "header " + ZsyncHeaders.PRIORITY + ": " + e.getMessage());
+            Priority named = p.value() == null ? null : levelOf(p.value());
+            if (named == null) {
+                // Not a level's name in plain ASCII: the String parser has the last word (and the message).
+                String name = p.value() == null ? null : new String(p.value(), StandardCharsets.UTF_8);
+                try {
+                    named = Priority.parse(name);
+                } catch (IllegalArgumentException e) {
+                    return Classification.failed(DeadLetterReason.INVALID_HEADER,
+                            "header " + ZsyncHeaders.PRIORITY + ": " + e.getMessage());
+                }
             }
+            priority = named;
         }
         long deadline = ttlDeadline(timestampMs);
         Header d = headers == null ? null : headers.lastHeader(ZsyncHeaders.DEADLINE);
@@ -98,6 +105,41 @@ public final class RecordClassifier {
 
     private long ttlDeadline(long timestampMs) {
         return ttlMicros > 0 && timestampMs >= 0 ? timestampMs * 1_000 + ttlMicros : io.zsync.stream.StreamMessage.NO_DEADLINE;
+    }
+
+    /**
+     * The level whose name the bytes spell in ASCII, in any case and with surrounding blanks as
+     * {@link String#trim()} removes them; null otherwise. Reads the header without building a String.
+     */
+    static Priority levelOf(byte[] bytes) {
+        int from = 0;
+        int to = bytes.length;
+        while (from < to && (bytes[from] & 0xff) <= ' ') {
+            from++;
+        }
+        while (to > from && (bytes[to - 1] & 0xff) <= ' ') {
+            to--;
+        }
+        for (Priority level : LEVELS) {
+            if (spells(bytes, from, to, level.name())) {
+                return level;
+            }
+        }
+        return null;
+    }
+
+    private static boolean spells(byte[] bytes, int from, int to, String upperName) {
+        if (to - from != upperName.length()) {
+            return false;
+        }
+        for (int i = 0; i < upperName.length(); i++) {
+            int b = bytes[from + i];
+            int upper = b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b;
+            if (upper != upperName.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Decimal ASCII digits to a non-negative long; -1 if empty, not digits, or too large. */

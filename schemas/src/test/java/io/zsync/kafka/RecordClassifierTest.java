@@ -47,6 +47,52 @@ class RecordClassifierTest {
     }
 
     @Test
+    void shouldReadThePriorityHeaderBytesInPlaceExactlyAsTheStringParserWould() {
+        List<String> inputs = new ArrayList<>(List.of("", " ", "LOW", "low", "Low", " critical\t", "\nHIGH ", "NORMAL",
+                "normalx", "NORMA", "HIGH HIGH", "h1gh", "urgent", "CRITICAL\u0000", "\u0000\u0000low", "hıgh", "ＬＯＷ",
+                "l\u00f6w", "{LOW}", "`high", "[high", "@LOW"));
+        for (Priority level : Priority.values()) {
+            char[] name = level.name().toCharArray();
+            for (int mask = 0; mask < 1 << name.length; mask++) {
+                char[] mixed = name.clone();
+                for (int i = 0; i < mixed.length; i++) {
+                    if ((mask & 1 << i) != 0) {
+                        mixed[i] = Character.toLowerCase(mixed[i]);
+                    }
+                }
+                inputs.add(new String(mixed));
+            }
+        }
+        for (String input : inputs) {
+            byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
+            Priority parsed;
+            try {
+                parsed = Priority.parse(input);
+            } catch (IllegalArgumentException e) {
+                parsed = null;
+            }
+            Priority inPlace = RecordClassifier.levelOf(bytes);
+            boolean ascii = input.chars().allMatch(ch -> ch < 0x80);
+            // In place: the same answer for ASCII; otherwise no answer, and the String parser decides.
+            assertEquals(ascii ? parsed : null, inPlace, "'" + input + "'");
+            RecordClassifier c = classifier(Map.of());
+            Classification result = c.classify("t", 0, headers("zsync.priority", input), null);
+            assertEquals(parsed, result.priority(), "'" + input + "'");
+            assertEquals(parsed == null, !result.isValid(), "'" + input + "'");
+        }
+    }
+
+    @Test
+    void shouldShareTheClassificationOfRecordsWithoutADeadline() {
+        RecordClassifier c = classifier(Map.of());
+        Headers high = headers("zsync.priority", "HIGH");
+        assertTrue(c.classify("t", 0, high, null) == c.classify("u", 5, high, null), "one shared instance per level");
+        assertEquals(Priority.HIGH, c.classify("t", 0, high, null).priority());
+        assertEquals(NO_DEADLINE, c.classify("t", 0, high, null).deadlineMicros());
+        assertEquals(7, c.classify("t", 0, headers("zsync.priority", "HIGH", "zsync.deadline", "7"), null).deadlineMicros());
+    }
+
+    @Test
     void shouldTakeTheDeadlineFromTheHeaderOrTheTtl() {
         RecordClassifier none = classifier(Map.of());
         assertEquals(NO_DEADLINE, none.classify("t", 1_000, headers(), null).deadlineMicros());
