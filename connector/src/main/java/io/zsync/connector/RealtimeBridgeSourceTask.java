@@ -100,6 +100,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
     private List<SourceRecord> batch;
     /** Per partition index: the batch position of its latest record, or -1. */
     private int[] lastInBatch = new int[0];
+    /** Per partition index: whether the task warned that its offsets went out without the pending list. */
+    private boolean[] fallbackLogged = new boolean[0];
     private final List<PartitionProgress> touched = new ArrayList<>();
     /** The first exception a stream callback caught; rethrown by the engine call's caller. */
     private RuntimeException failure;
@@ -139,6 +141,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
         progress = new PartitionProgress[partitions.size()];
         lastInBatch = new int[partitions.size()];
         Arrays.fill(lastInBatch, -1);
+        fallbackLogged = new boolean[partitions.size()];
         List<Map<String, Object>> keys = new ArrayList<>();
         for (int i = 0; i < partitions.size(); i++) {
             progress[i] = new PartitionProgress(partitions.get(i), i);
@@ -394,6 +397,14 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
             int i = lastInBatch[index];
             lastInBatch[index] = -1;
             Map<String, Object> full = p.fullOffset();
+            if (p.plainFallbacks() > 0 && !fallbackLogged[index]) {
+                fallbackLogged[index] = true;
+                LOG.log(System.Logger.Level.WARNING, "zsync bridge: the records pending in {0} are too scattered to"
+                        + " list in its source offset (over {1} characters), so some offsets are stored without the"
+                        + " list: a restart from one repeats records delivered above offset {2} (it loses none)."
+                        + " A smaller zsync.buffer.max.records keeps the list short", p.partition(),
+                        PartitionProgress.MAX_PENDING_CHARS, p.committable());
+            }
             SourceRecord last = batch.get(i);
             if (full != last.sourceOffset()) {
                 batch.set(i, new SourceRecord(last.sourcePartition(), full, last.topic(), last.kafkaPartition(),

@@ -25,6 +25,11 @@ import org.apache.kafka.connect.errors.ConnectException;
  * it, and the latest record's offset per partition is the one written, so that is the one that must be
  * full. The other records carry only {@code offset}, which in at-least-once mode is all a commit needs.
  *
+ * <p>The pending list is bounded: a source offset is one record in the offsets topic, which the broker
+ * limits to 1 MB by default. When the list would pass {@link #MAX_PENDING_CHARS}, the last record carries
+ * the plain offset instead: a restart from it repeats delivered records above the lowest pending one, and
+ * loses none.
+ *
  * <p>Not thread-safe: only the task's polling thread uses it.
  */
 public final class PartitionProgress {
@@ -36,6 +41,8 @@ public final class PartitionProgress {
     static final int SEQUENCE_BITS = 40;
     private static final long SEQUENCE_MASK = (1L << SEQUENCE_BITS) - 1;
     private static final int INITIAL_CAPACITY = 64;
+    /** The longest pending list a full offset carries (a quarter of the broker's default record limit). */
+    public static final int MAX_PENDING_CHARS = 256 * 1024;
 
     private final TopicPartition partition;
     private final int index;
@@ -61,12 +68,19 @@ public final class PartitionProgress {
 
     private Map<String, Object> plainOffset;
     private long plainOffsetValue = -1;
+    private final int maxPendingChars;
+    private long plainFallbacks;
 
     /**
      * @param partition the source partition
      * @param index     its index among the task's partitions, which record ids carry
      */
     public PartitionProgress(TopicPartition partition, int index) {
+        this(partition, index, MAX_PENDING_CHARS);
+    }
+
+    PartitionProgress(TopicPartition partition, int index, int maxPendingChars) {
+        this.maxPendingChars = maxPendingChars;
         this.partition = partition;
         this.index = index;
         this.idBase = (long) index << SEQUENCE_BITS;
@@ -207,7 +221,7 @@ public final class PartitionProgress {
         StringBuilder ranges = new StringBuilder();
         long start = -1;
         long end = -1;
-        for (int i = head; i < tail; i++) {
+        for (int i = head; i < tail && ranges.length() <= maxPendingChars; i++) {
             if (records[i] == null) {
                 continue;
             }
@@ -223,14 +237,23 @@ public final class PartitionProgress {
         long until = Math.max(next, replayUntil);
         if (replayUntil >= 0) {
             // Offsets still to be read again: pending before the restart, not read since.
-            for (int c = replayCursor; c < replayEnds.length; c++) {
+            for (int c = replayCursor; c < replayEnds.length && ranges.length() <= maxPendingChars; c++) {
                 if (replayEnds[c] >= next) {
                     appendRange(ranges, Math.max(replayStarts[c], next), replayEnds[c]);
                 }
             }
         }
+        if (ranges.length() > maxPendingChars) {
+            plainFallbacks++;
+            return plainOffset();
+        }
         // Still-pending offsets not read again yet are all at or above next, so the commit needs no lower.
         return Map.of(OFFSET, committable(), NEXT, until, PENDING, ranges.toString());
+    }
+
+    /** How many full offsets were too long to carry their pending list and went out plain instead. */
+    public long plainFallbacks() {
+        return plainFallbacks;
     }
 
     private static void appendRange(StringBuilder out, long start, long end) {

@@ -47,6 +47,56 @@ class PartitionProgressTest {
     }
 
     @Test
+    void aPendingListTooLongForTheOffsetsTopicGivesWayToThePlainOffsetWhichRepeatsButNeverSkips() {
+        PartitionProgress p = new PartitionProgress(TP, 0, 20);
+        List<Long> ids = new ArrayList<>();
+        for (long o = 0; o < 100; o++) {
+            p.accept(record(o));
+            ids.add(p.add(record(o)));
+        }
+        for (int i = 1; i < 100; i += 2) {
+            p.settle(ids.get(i));
+        }
+        // Pending: every even offset, "0,2,4,...", far over 20 characters.
+        assertEquals(Map.of("offset", 0L), p.fullOffset());
+        assertEquals(1, p.plainFallbacks());
+        for (int i = 0; i < 94; i += 2) {
+            p.settle(ids.get(i));
+        }
+        assertEquals(Map.of("offset", 94L, "next", 100L, "pending", "94,96,98"), p.fullOffset(), "short again");
+        assertEquals(1, p.plainFallbacks());
+
+        // After a restart with a long replay list, the fallback still starts at or below every pending offset.
+        PartitionProgress wide = new PartitionProgress(TP, 0);
+        List<Long> wideIds = new ArrayList<>();
+        for (long o = 0; o < 100; o++) {
+            wide.accept(record(o));
+            wideIds.add(wide.add(record(o)));
+        }
+        for (int i = 0; i < 100; i += 3) {
+            wide.settle(wideIds.get(i));
+        }
+        Map<String, Object> stored = wide.fullOffset();
+        PartitionProgress narrow = new PartitionProgress(TP, 0, 20);
+        assertEquals(1L, narrow.restore(stored));
+        for (long o = 1; o < 10; o++) {
+            if (narrow.accept(record(o))) {
+                long id = narrow.add(record(o));
+                if (o == 1) {
+                    narrow.settle(id);
+                }
+            }
+        }
+        Map<String, Object> plain = narrow.fullOffset();
+        assertEquals(Map.of("offset", 2L), plain, "the lowest offset still pending, read again or not");
+        PartitionProgress again = new PartitionProgress(TP, 0);
+        assertEquals(2L, again.restore(plain));
+        for (long o = 2; o < 100; o++) {
+            assertTrue(again.accept(record(o)), "a plain offset skips nothing: " + o);
+        }
+    }
+
+    @Test
     void aRestartReadsFromTheLowestPendingOffsetAndSkipsWhatWasDelivered() {
         PartitionProgress before = new PartitionProgress(TP, 0);
         List<Long> ids = new ArrayList<>();
@@ -96,7 +146,19 @@ class PartitionProgressTest {
 
     @Test
     void noRandomScheduleOfDeliveriesAndCrashesLosesOrRepeatsARecord() {
+        randomSchedules(PartitionProgress.MAX_PENDING_CHARS);
+    }
+
+    @Test
+    void withPendingListsOverTheLimitNoRandomScheduleLosesARecord() {
+        // 12 characters: most full offsets go out plain. The model rolls back every delivery a restart
+        // would make again, so what this run proves is that a plain fallback never skips a record.
+        randomSchedules(12);
+    }
+
+    private static void randomSchedules(int maxPendingChars) {
         Random random = new Random(42);
+        long fallbacks = 0;
         for (int round = 0; round < 200; round++) {
             long end = 300;
             TreeSet<Long> delivered = new TreeSet<>();
@@ -110,7 +172,7 @@ class PartitionProgressTest {
             }
             for (int run = 0; run <= 5; run++) {
                 boolean last = run == 5;
-                PartitionProgress p = new PartitionProgress(TP, 0);
+                PartitionProgress p = new PartitionProgress(TP, 0, maxPendingChars);
                 long start = p.restore(stored);
                 Map<Long, Long> pending = new HashMap<>();
                 for (Long o : log.tailSet(start < 0 ? 0 : start)) {
@@ -132,6 +194,7 @@ class PartitionProgressTest {
                         }
                     }
                 }
+                fallbacks += p.plainFallbacks();
                 if (last) {
                     for (Map.Entry<Long, Long> e : pending.entrySet()) {
                         p.settle(e.getValue());
@@ -145,6 +208,8 @@ class PartitionProgressTest {
             }
             assertEquals(log, delivered, "round " + round + ": every record delivered once");
         }
+        assertEquals(maxPendingChars < PartitionProgress.MAX_PENDING_CHARS, fallbacks > 0,
+                "plain fallbacks: " + fallbacks);
     }
 
     /** Whether a delivered offset is one a restart from {@code stored} would deliver again. */
