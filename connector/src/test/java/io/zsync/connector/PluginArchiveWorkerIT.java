@@ -257,15 +257,8 @@ class PluginArchiveWorkerIT {
 
     private static List<ConsumerRecord<byte[], byte[]>> consume(Set<String> topics, int n, long timeoutMs,
                                                                 String isolation) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + System.nanoTime());
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = reader(isolation)) {
             consumer.subscribe(topics);
             long end = System.currentTimeMillis() + timeoutMs;
             while (out.size() < n && System.currentTimeMillis() < end) {
