@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.kafka.common.config.ConfigDef;
 
 /**
@@ -22,27 +23,44 @@ public final class ConfigReference {
     private ConfigReference() {
     }
 
+    /**
+     * One plugin of the archive in the reference.
+     *
+     * @param kind     "Source connector", "Transform" or "Predicate"
+     * @param name     the class a user configures
+     * @param overview what it does
+     * @param def      its settings
+     */
+    public record Plugin(String kind, String name, String overview, ConfigDef def) {
+    }
+
+    /** Every plugin of the archive that has settings, in the order the references list them. */
+    public static List<Plugin> plugins() {
+        return List.of(
+                new Plugin("Source connector", RealtimeBridgeSourceConnector.class.getName(), "Moves records from"
+                        + " source.topics to target.topic through the zsync engine.", BridgeConfig.CONFIG_DEF),
+                new Plugin("Transform", RateLimit.class.getName(), RateLimit.OVERVIEW_DOC, RateLimit.CONFIG_DEF),
+                new Plugin("Transform", SetPriority.class.getName(), SetPriority.OVERVIEW_DOC, SetPriority.CONFIG_DEF),
+                new Plugin("Transform", SetDeadline.class.getName(), SetDeadline.OVERVIEW_DOC, SetDeadline.CONFIG_DEF),
+                new Plugin("Transform", XorMask.class.getName() + "$Key / $Value", XorMask.OVERVIEW_DOC,
+                        XorMask.CONFIG_DEF),
+                new Plugin("Transform", Checksum.class.getName(), Checksum.OVERVIEW_DOC, Checksum.CONFIG_DEF),
+                new Plugin("Predicate", Expired.class.getName(), Expired.OVERVIEW_DOC, Expired.CONFIG_DEF));
+    }
+
     /** The whole reference, as reStructuredText. */
     public static String render() {
         StringBuilder out = new StringBuilder();
         out.append("zsync Kafka Connect plugin ").append(Version.get()).append(": configuration reference\n");
         out.append("=".repeat(80)).append("\n\n");
         out.append("Generated from the plugin's ConfigDefs.\n\n");
-        section(out, RealtimeBridgeSourceConnector.class.getName(), "Source connector: moves records from"
-                + " source.topics to target.topic through the zsync engine.", BridgeConfig.CONFIG_DEF);
-        section(out, RateLimit.class.getName(), RateLimit.OVERVIEW_DOC, RateLimit.CONFIG_DEF);
-        section(out, SetPriority.class.getName(), SetPriority.OVERVIEW_DOC, SetPriority.CONFIG_DEF);
-        section(out, SetDeadline.class.getName(), SetDeadline.OVERVIEW_DOC, SetDeadline.CONFIG_DEF);
-        section(out, XorMask.class.getName() + "$Key / $Value", XorMask.OVERVIEW_DOC, XorMask.CONFIG_DEF);
-        section(out, Checksum.class.getName(), Checksum.OVERVIEW_DOC, Checksum.CONFIG_DEF);
-        section(out, Expired.class.getName() + " (predicate)", Expired.OVERVIEW_DOC, Expired.CONFIG_DEF);
+        for (Plugin p : plugins()) {
+            String title = p.kind() + " " + p.name();
+            out.append(title).append('\n').append("-".repeat(title.length())).append("\n\n");
+            out.append(p.overview()).append("\n\n");
+            out.append(p.def().toEnrichedRst()).append('\n');
+        }
         return out.toString();
-    }
-
-    private static void section(StringBuilder out, String title, String overview, ConfigDef def) {
-        out.append(title).append('\n').append("-".repeat(title.length())).append("\n\n");
-        out.append(overview).append("\n\n");
-        out.append(def.toEnrichedRst()).append('\n');
     }
 
     /**

@@ -124,12 +124,6 @@ final class ConnectWorker implements AutoCloseable {
         return errors;
     }
 
-    /** The plugins the worker found, as its REST API lists them. */
-    String plugins() throws Exception {
-        return http.send(HttpRequest.newBuilder(rest.resolve("/connector-plugins?connectorsOnly=false")).GET().build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
-
     @Override
     public void close() {
         connect.stop();

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -126,9 +127,10 @@ public final class MainJob {
                 throw new ConfigException("the worker rejects " + config.getString(MainJobConfig.BRIDGE_CONFIG) + ": "
                         + String.join("; ", errors));
             }
-            createTopics(bootstrap, sources, prioritized, bridgeDlq);
+            int sourcePartitions = createTopics(bootstrap, sources, prioritized, bridgeDlq);
+            // The bridge runs a task per source partition, up to tasks.max.
             int tasks = Integer.parseInt(connector.getOrDefault("tasks.max", "1"));
-            connect.runConnector(name, connector, Math.min(tasks, 2 * sources.size()), CONNECTOR_START);
+            connect.runConnector(name, connector, Math.min(tasks, sourcePartitions), CONNECTOR_START);
             System.out.println("zsync main job: Connect worker at " + connect.rest() + " runs " + name + " ("
                     + connector.get("connector.class") + ", transforms: " + connector.getOrDefault("transforms", "none")
                     + ")");
@@ -210,10 +212,16 @@ public final class MainJob {
         sb.append(String.format(Locale.ROOT, "  delivered to %-12s %,10d%n", streams.outputTopic(), monitor.outTotal()));
         monitor.deadByTopicAndReason().forEach((key, n) -> sb.append(String.format(Locale.ROOT,
                 "  dead letter %-30s %,10d%n", key, n)));
+        BitSet failedSends = workload.failedSends();
+        if (!failedSends.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "  producer sends failed     %,10d (never written to the source topics, so"
+                    + " not expected downstream; first error: %s)%n", failedSends.cardinality(), workload.failure()));
+        }
         long missing = produced - monitor.accounted();
         sb.append(String.format(Locale.ROOT, "  accounted for             %,10d of %,d: %s%n", monitor.accounted(),
-                produced, missing == 0 ? "every record was delivered or dead-lettered with a reason"
-                        : missing + " MISSING, e.g. sequence numbers " + monitor.missing(produced, 10)));
+                produced, missing <= 0 ? "every record was delivered or dead-lettered with a reason"
+                        : missing + " MISSING, e.g. sequence numbers "
+                        + monitor.missing(workload.sent(), failedSends, 10)));
         sb.append(String.format(Locale.ROOT, "  delivered more than once  %,10d (at-least-once: repeats are possible"
                 + " after a crash, none are expected in a clean run)%n", monitor.repeated()));
         sb.append(String.format(Locale.ROOT, "%n  latency, produce to delivery (ms)%n  %-9s %10s %8s %8s %8s %8s%n",
@@ -232,7 +240,8 @@ public final class MainJob {
         return sb.toString();
     }
 
-    private static void createTopics(String bootstrap, List<String> sources, String target, String dlq)
+    /** Creates the missing topics and waits for them; returns how many partitions the source topics have. */
+    private static int createTopics(String bootstrap, List<String> sources, String target, String dlq)
             throws Exception {
         Set<String> wanted = new LinkedHashSet<>(sources);
         wanted.add(target);
@@ -241,6 +250,8 @@ public final class MainJob {
             // Broker defaults for partitions and replication; waits until every leader serves, so the
             // workload's first batches are not refused.
             Topics.createMissing(admin, wanted, java.util.Optional.empty(), Duration.ofSeconds(30));
+            return admin.describeTopics(sources).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                    .mapToInt(d -> d.partitions().size()).sum();
         }
     }
 

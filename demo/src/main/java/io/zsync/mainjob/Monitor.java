@@ -235,10 +235,6 @@ final class Monitor implements Runnable {
         return outTotal;
     }
 
-    long deadTotal() {
-        return deadTotal;
-    }
-
     long repeated() {
         return repeated;
     }
@@ -247,11 +243,16 @@ final class Monitor implements Runnable {
         return deadByTopicAndReason;
     }
 
-    /** The sequence numbers below {@code produced} never seen, at most {@code limit} of them. */
-    List<Long> missing(long producedTotal, int limit) {
+    /**
+     * The sequence numbers below {@code sent} that were written to a source topic (not in {@code failedSends})
+     * and never seen downstream, at most {@code limit} of them.
+     */
+    List<Long> missing(long sent, BitSet failedSends, int limit) {
         List<Long> out = new ArrayList<>();
-        for (int i = seen.nextClearBit(0); i < producedTotal && out.size() < limit; i = seen.nextClearBit(i + 1)) {
-            out.add((long) i);
+        for (int i = seen.nextClearBit(0); i < sent && out.size() < limit; i = seen.nextClearBit(i + 1)) {
+            if (!failedSends.get(i)) {
+                out.add((long) i);
+            }
         }
         return out;
     }

@@ -4,6 +4,7 @@ import io.zsync.kafka.ZsyncHeaders;
 import io.zsync.stream.Priority;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -31,8 +32,10 @@ final class Workload implements Runnable {
     private final List<String> topics;
     private final Priority[] table;
     private final AtomicLong produced = new AtomicLong();
+    private volatile long sent;
+    /** Sequence numbers whose send failed: never in a source topic. Guarded by itself. */
+    private final BitSet failedSends = new BitSet();
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
-    private volatile boolean running = true;
 
     Workload(MainJobConfig config, String bootstrapServers, List<String> topics) {
         this.config = config;
@@ -59,9 +62,21 @@ final class Workload implements Runnable {
         }
     }
 
-    /** Records sent so far (acknowledged or not). */
+    /** Records written to the source topics so far: sends the broker acknowledged. */
     long produced() {
         return produced.get();
+    }
+
+    /** Records handed to the producer so far; their sequence numbers are 0 up to this. */
+    long sent() {
+        return sent;
+    }
+
+    /** The sequence numbers whose send failed, so no stage of the pipeline ever saw them. */
+    BitSet failedSends() {
+        synchronized (failedSends) {
+            return (BitSet) failedSends.clone();
+        }
     }
 
     /** The records per second the workload aims at, {@code elapsedMs} into the run. */
@@ -72,10 +87,6 @@ final class Workload implements Runnable {
         long phase = elapsedMs % every;
         boolean burst = elapsedMs >= every && phase < length;
         return burst ? config.getInt(MainJobConfig.BURST_RATE_CONFIG) : config.getInt(MainJobConfig.RATE_CONFIG);
-    }
-
-    void stop() {
-        running = false;
     }
 
     /** The first send that failed, if one did. */
@@ -101,7 +112,7 @@ final class Workload implements Runnable {
             long next = start;
             double owed = 0;
             long seq = 0;
-            while (running) {
+            while (true) {
                 long now = System.nanoTime();
                 long elapsedMs = TimeUnit.NANOSECONDS.toMillis(now - start);
                 if (elapsedMs >= durationMs) {
@@ -121,13 +132,19 @@ final class Workload implements Runnable {
                                 Long.toString((nowMs + deadlineMs) * 1_000).getBytes(StandardCharsets.US_ASCII));
                     }
                     String topic = level.compareTo(Priority.HIGH) >= 0 ? urgentTopic : otherTopic;
-                    byte[] key = ByteBuffer.allocate(Long.BYTES).putLong(seq++).array();
+                    long sequence = seq++;
+                    byte[] key = ByteBuffer.allocate(Long.BYTES).putLong(sequence).array();
                     producer.send(new ProducerRecord<>(topic, null, nowMs, key, value, headers), (md, e) -> {
-                        if (e != null) {
-                            sendFailure.compareAndSet(null, e);
+                        if (e == null) {
+                            produced.incrementAndGet();
+                            return;
+                        }
+                        sendFailure.compareAndSet(null, e);
+                        synchronized (failedSends) {
+                            failedSends.set((int) sequence);
                         }
                     });
-                    produced.incrementAndGet();
+                    sent = seq;
                 }
                 next += TICK_NANOS;
                 long sleep = next - System.nanoTime();

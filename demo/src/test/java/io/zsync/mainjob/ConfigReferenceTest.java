@@ -2,14 +2,8 @@ package io.zsync.mainjob;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.zsync.connector.RealtimeBridgeSourceConnector;
+import io.zsync.connector.ConfigReference;
 import io.zsync.connector.bridge.BridgeConfig;
-import io.zsync.connector.predicates.Expired;
-import io.zsync.connector.transforms.Checksum;
-import io.zsync.connector.transforms.RateLimit;
-import io.zsync.connector.transforms.SetDeadline;
-import io.zsync.connector.transforms.SetPriority;
-import io.zsync.connector.transforms.XorMask;
 import io.zsync.processors.app.ZsyncAppConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,18 +41,13 @@ class ConfigReferenceTest {
         section(out, "Streams app (`config/streams-app.properties`)", "The app's keys; any Kafka Streams setting may"
                 + " appear beside them. The `zsync.*` keys of the buffer are shared with the bridge.",
                 ZsyncAppConfig.CONFIG_DEF);
-        section(out, "Bridge connector `" + RealtimeBridgeSourceConnector.class.getName()
-                + "` (`config/connect-bridge.properties`)", "Besides Connect's own connector keys (name,"
-                + " tasks.max, converters, transforms...).", BridgeConfig.CONFIG_DEF);
-        section(out, "Transform `" + RateLimit.class.getName() + "`", RateLimit.OVERVIEW_DOC, RateLimit.CONFIG_DEF);
-        section(out, "Transform `" + SetPriority.class.getName() + "`", SetPriority.OVERVIEW_DOC,
-                SetPriority.CONFIG_DEF);
-        section(out, "Transform `" + SetDeadline.class.getName() + "`", SetDeadline.OVERVIEW_DOC,
-                SetDeadline.CONFIG_DEF);
-        section(out, "Transform `" + XorMask.class.getName() + "$Key` / `$Value`", XorMask.OVERVIEW_DOC,
-                XorMask.CONFIG_DEF);
-        section(out, "Transform `" + Checksum.class.getName() + "`", Checksum.OVERVIEW_DOC, Checksum.CONFIG_DEF);
-        section(out, "Predicate `" + Expired.class.getName() + "`", Expired.OVERVIEW_DOC, Expired.CONFIG_DEF);
+        // The plugin archive's own list, so a new transform shows up here and in its doc/ alike.
+        for (ConfigReference.Plugin p : ConfigReference.plugins()) {
+            boolean connector = p.def() == BridgeConfig.CONFIG_DEF;
+            section(out, p.kind() + " `" + p.name() + "`" + (connector ? " (`config/connect-bridge.properties`)" : ""),
+                    p.overview() + (connector ? " Besides Connect's own connector keys (name, tasks.max, converters,"
+                            + " transforms...)." : ""), p.def());
+        }
         return out.toString();
     }
 

@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.apache.kafka.common.metrics.stats.CumulativeSum;
 import org.apache.kafka.common.metrics.stats.Rate;
 import org.apache.kafka.common.metrics.stats.Value;
@@ -24,8 +23,8 @@ import org.apache.kafka.common.metrics.stats.WindowedSum;
  * delivery latency p50/p99 by priority. A Streams processor registers them in the app's registry and a
  * bridge task in the Connect worker's JMX domain; the tags say which task they belong to.
  *
- * <p>Not thread-safe: the task's own thread records and updates. Counts are handed to the sensors at most
- * every 100 ms, and the engine's snapshot is read at most once a second.
+ * <p>Not thread-safe: the task's own thread records and updates. Counts (in, out, dead letters) are handed
+ * to the sensors at most every 100 ms, and the engine's snapshot is read at most once a second.
  */
 public final class BufferMetrics implements AutoCloseable {
     /** The metrics group. */
@@ -59,6 +58,7 @@ public final class BufferMetrics implements AutoCloseable {
     private long lastFlush = Long.MIN_VALUE;
     private long pendingIn;
     private long pendingOut;
+    private final long[] pendingDropped = new long[DeadLetterReason.values().length];
 
     /**
      * @param prefix sensor names start with it; unique per task in the registry
@@ -74,13 +74,13 @@ public final class BufferMetrics implements AutoCloseable {
         out = rateAndTotal("records-out", "records forwarded to the output");
         expired = sensor(prefix + "expired");
         expired.add(name("expired-total", "records dead-lettered because their deadline passed", tags),
-                new CumulativeCount());
+                new CumulativeSum());
         DeadLetterReason[] reasons = DeadLetterReason.values();
         dropped = new Sensor[reasons.length];
         for (DeadLetterReason r : reasons) {
             dropped[r.ordinal()] = sensor(prefix + "dropped." + r.name());
             dropped[r.ordinal()].add(name("dropped-total", "records dead-lettered, by reason",
-                    with(tags, "reason", r.name())), new CumulativeCount());
+                    with(tags, "reason", r.name())), new CumulativeSum());
         }
         bufferRecords = gauge("buffer-records", "records buffered for priority ordering");
         bufferBytes = gauge("buffer-bytes", "bytes of the buffered records");
@@ -108,10 +108,7 @@ public final class BufferMetrics implements AutoCloseable {
 
     /** One more dead letter. */
     public void deadLetter(DeadLetterReason reason) {
-        dropped[reason.ordinal()].record();
-        if (reason == DeadLetterReason.EXPIRED) {
-            expired.record();
-        }
+        pendingDropped[reason.ordinal()]++;
     }
 
     /**
@@ -153,6 +150,16 @@ public final class BufferMetrics implements AutoCloseable {
         if (pendingOut > 0) {
             out.record(pendingOut);
             pendingOut = 0;
+        }
+        for (int r = 0; r < pendingDropped.length; r++) {
+            long n = pendingDropped[r];
+            if (n > 0) {
+                dropped[r].record(n);
+                if (r == DeadLetterReason.EXPIRED.ordinal()) {
+                    expired.record(n);
+                }
+                pendingDropped[r] = 0;
+            }
         }
     }
 

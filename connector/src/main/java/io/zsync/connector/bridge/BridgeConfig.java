@@ -179,9 +179,4 @@ public final class BridgeConfig extends AbstractConfig {
             }
         }, () -> "a non-empty list");
     }
-
-    /** Prints the reference of every key, for the plugin archive's {@code doc/}. */
-    public static void main(String[] args) {
-        System.out.println(CONFIG_DEF.toEnrichedRst());
-    }
 }
