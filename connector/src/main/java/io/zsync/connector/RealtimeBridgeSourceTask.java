@@ -222,10 +222,16 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
                     admitWaiting();
                     dispatch();
                 }
-                if (batch.isEmpty() && consumer != null && !waiting.isEmpty()) {
+                if (batch.isEmpty() && consumer != null) {
                     long wait = stream.nanosUntilDispatchable();
-                    LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(pollTimeoutMs),
-                            wait > 0 ? wait : IDLE_WAIT_NANOS));
+                    if (wait > 0 || !waiting.isEmpty()) {
+                        // Records wait for the rate limit or for room. The consumer's wait is in whole
+                        // milliseconds, so under a rate above 1,000/s it does not wait at all: without this
+                        // sleep the worker would poll again at once, and spin until each token. At least a
+                        // millisecond, so a poll returns a few records rather than one per token.
+                        LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(pollTimeoutMs),
+                                Math.max(wait, IDLE_WAIT_NANOS)));
+                    }
                 }
             } catch (WakeupException e) {
                 if (!stopping) {
