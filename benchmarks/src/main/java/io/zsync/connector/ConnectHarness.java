@@ -1,5 +1,6 @@
 package io.zsync.connector;
 
+import io.zsync.processors.app.CheckedProducer;
 import io.zsync.processors.app.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,18 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -140,25 +137,12 @@ public final class ConnectHarness {
     }
 
     private static void fill(String bootstrap, int n) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         byte[] value = new byte[100];
         ThreadLocalRandom.current().nextBytes(value);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            AtomicReference<Exception> failed = new AtomicReference<>();
+        try (CheckedProducer producer = CheckedProducer.create(bootstrap, Map.of(ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024))) {
             for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(INPUT, i % PARTITIONS, null, value), (md, e) -> {
-                    if (e != null) {
-                        failed.compareAndSet(null, e);
-                    }
-                });
-            }
-            producer.flush();
-            if (failed.get() != null) {
-                throw new IllegalStateException("the benchmark's input was not all written", failed.get());
+                producer.send(new ProducerRecord<>(INPUT, i % PARTITIONS, null, value));
             }
         }
     }

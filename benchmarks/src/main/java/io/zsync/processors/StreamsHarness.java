@@ -1,6 +1,7 @@
 package io.zsync.processors;
 
 import io.zsync.kafka.ZsyncHeaders;
+import io.zsync.processors.app.CheckedProducer;
 import io.zsync.processors.app.EmbeddedKafka;
 import io.zsync.processors.app.Topics;
 import java.lang.management.BufferPoolMXBean;
@@ -18,10 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -93,27 +92,14 @@ public final class StreamsHarness {
     }
 
     private static void fill(String bootstrap, int records, int valueBytes) throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        AtomicReference<Exception> failure = new AtomicReference<>();
         byte[] value = new byte[valueBytes];
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
+        try (CheckedProducer producer = CheckedProducer.create(bootstrap, Map.of(ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024))) {
             for (int i = 0; i < records; i++) {
                 RecordHeaders h = new RecordHeaders();
                 h.add(ZsyncHeaders.PRIORITY, LEVELS[i & 3].getBytes(StandardCharsets.UTF_8));
-                producer.send(new ProducerRecord<>(INPUT, null, ("k" + i).getBytes(StandardCharsets.UTF_8), value, h),
-                        (meta, e) -> {
-                            if (e != null) {
-                                failure.compareAndSet(null, e);
-                            }
-                        });
+                producer.send(new ProducerRecord<>(INPUT, null, ("k" + i).getBytes(StandardCharsets.UTF_8), value, h));
             }
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException("filling " + INPUT + " failed", failure.get());
         }
     }
 

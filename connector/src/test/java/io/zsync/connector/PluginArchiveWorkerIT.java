@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zsync.kafka.ZsyncHeaders;
+import io.zsync.processors.app.CheckedProducer;
 import io.zsync.processors.app.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +61,7 @@ class PluginArchiveWorkerIT {
     void theArchiveLoadsFromAWorkersPluginPathAndTheBridgeAndEveryTransformRunFromIt() throws Exception {
         createTopics(new NewTopic("plain-in", 1, (short) 1), new NewTopic("plain-out", 1, (short) 1));
         int n = 200;
-        try (TestInput.Sender producer = TestInput.sender(kafka.bootstrapServers())) {
+        try (CheckedProducer producer = CheckedProducer.create(kafka.bootstrapServers(), Map.of())) {
             for (int i = 0; i < n; i++) {
                 producer.send(new ProducerRecord<>("plain-in", bytes("k" + i), bytes("v" + i)));
             }
@@ -144,7 +145,7 @@ class PluginArchiveWorkerIT {
         String out = name + "-out";
         createTopics(new NewTopic(in, 2, (short) 1), new NewTopic(out, 1, (short) 1),
                 new NewTopic(out + ".dlq", 1, (short) 1));
-        try (TestInput.Sender producer = TestInput.sender(kafka.bootstrapServers())) {
+        try (CheckedProducer producer = CheckedProducer.create(kafka.bootstrapServers(), Map.of())) {
             for (int i = 0; i < n; i++) {
                 RecordHeaders h = new RecordHeaders();
                 h.add(ZsyncHeaders.PRIORITY, bytes(LEVELS[(i * 7 + i / 3) % 4]));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zsync.kafka.ZsyncHeaders;
+import io.zsync.processors.app.CheckedProducer;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -94,7 +95,7 @@ class RealtimeBridgeConnectIT {
         Random random = new Random(7);
         int[] levels = new int[n];
         long past = (System.currentTimeMillis() - 60_000) * 1_000;
-        try (TestInput.Sender producer = TestInput.sender(connect.kafka().bootstrapServers())) {
+        try (CheckedProducer producer = CheckedProducer.create(connect.kafka().bootstrapServers(), Map.of())) {
             for (int i = 0; i < n; i++) {
                 RecordHeaders h = new RecordHeaders();
                 levels[i] = random.nextInt(4);
@@ -199,7 +200,7 @@ class RealtimeBridgeConnectIT {
         }
         TestInput.awaitReady(connect.kafka().bootstrapServers(), "growing");
         connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("growing", 2, "a task per partition");
-        try (TestInput.Sender producer = TestInput.sender(connect.kafka().bootstrapServers())) {
+        try (CheckedProducer producer = CheckedProducer.create(connect.kafka().bootstrapServers(), Map.of())) {
             producer.send(new ProducerRecord<>("growing", 0, null, bytes("a")));
             producer.send(new ProducerRecord<>("growing", 1, null, bytes("b")));
         }

@@ -73,7 +73,7 @@ class CrashRecoveryIT {
                     new NewTopic(out + ".dlq", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
             Topics.awaitReady(admin, List.of(in, out, out + ".dlq"), Duration.ofSeconds(30));
         }
-        try (Records.CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
+        try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
             for (int i = 0; i < RECORDS; i++) {
                 producer.send(Records.record(in, "k" + i, new byte[64], ZsyncHeaders.PRIORITY, LEVELS[i % 4]));
             }

@@ -6,19 +6,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Producing to and reading whole topics in integration tests. */
 final class Records {
@@ -27,51 +21,7 @@ final class Records {
 
     /** A producer whose close fails the test if any send failed: a test's input is never lost unnoticed. */
     static CheckedProducer producer(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-        return new CheckedProducer(new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()));
-    }
-
-    static final class CheckedProducer implements AutoCloseable {
-        private final KafkaProducer<byte[], byte[]> producer;
-        private final AtomicReference<Exception> failure = new AtomicReference<>();
-        private final AtomicLong failed = new AtomicLong();
-
-        private CheckedProducer(KafkaProducer<byte[], byte[]> producer) {
-            this.producer = producer;
-        }
-
-        void send(ProducerRecord<byte[], byte[]> record) {
-            producer.send(record, (meta, e) -> {
-                if (e != null) {
-                    failed.incrementAndGet();
-                    failure.compareAndSet(null, e);
-                }
-            });
-        }
-
-        /** Waits until every send so far is acknowledged; fails the test if any was not. */
-        void flush() {
-            producer.flush();
-            check();
-        }
-
-        @Override
-        public void close() {
-            producer.close();
-            check();
-        }
-
-        private void check() {
-            if (failure.get() != null) {
-                throw new AssertionError("the test's own input was not written: " + failed.get()
-                        + " sends failed", failure.get());
-            }
-        }
+        return CheckedProducer.create(bootstrap, Map.of());
     }
 
     static ProducerRecord<byte[], byte[]> record(String topic, String key, byte[] value, String... headers) {

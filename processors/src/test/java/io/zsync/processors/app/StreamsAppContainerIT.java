@@ -43,7 +43,7 @@ class StreamsAppContainerIT {
         s.put("zsync.output.topic", "c-out");
         s.put("zsync.rate.limit", "5000");
         try (ZsyncStreamsApp app = ZsyncStreamsApp.start(s);
-             Records.CheckedProducer producer = Records.producer(KAFKA.getBootstrapServers())) {
+             CheckedProducer producer = Records.producer(KAFKA.getBootstrapServers())) {
             long now = System.currentTimeMillis() * 1_000;
             for (int i = 0; i < n; i++) {
                 String deadline = Long.toString(i % 10 == 0 ? now - 1 : now + 600_000_000L);

@@ -53,7 +53,7 @@ class StreamsAppIT {
         try (ZsyncStreamsApp app = ZsyncStreamsApp.start(settings)) {
             Random random = new Random(42);
             long now = System.currentTimeMillis() * 1_000;
-            try (Records.CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
+            try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
                 for (int i = 0; i < n; i++) {
                     String key = "k" + i;
                     String level = LEVELS[random.nextInt(4)];
@@ -217,7 +217,7 @@ class StreamsAppIT {
     }
 
     private void produce(String topic, int from, int to) {
-        try (Records.CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
+        try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
             for (int i = from; i < to; i++) {
                 producer.send(Records.record(topic, "k" + i, new byte[100], ZsyncHeaders.PRIORITY, LEVELS[i % 4]));
             }
