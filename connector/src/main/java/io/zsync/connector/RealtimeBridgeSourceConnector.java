@@ -2,6 +2,7 @@ package io.zsync.connector;
 
 import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.connector.bridge.TaskAssignment;
+import io.zsync.kafka.KeyedConfigException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -168,6 +169,8 @@ public final class RealtimeBridgeSourceConnector extends SourceConnector {
         if (perKeyValid) {
             try {
                 new BridgeConfig(connectorConfigs);
+            } catch (KeyedConfigException e) {
+                addError(result.configValues(), e.key(), e.getMessage());
             } catch (ConfigException e) {
                 addError(result.configValues(), BridgeConfig.TARGET_TOPIC_CONFIG, e.getMessage());
             }

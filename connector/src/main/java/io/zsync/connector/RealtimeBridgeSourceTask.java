@@ -3,24 +3,17 @@ package io.zsync.connector;
 import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.connector.bridge.PartitionProgress;
 import io.zsync.connector.bridge.TaskAssignment;
-import io.zsync.io.Io;
 import io.zsync.kafka.BufferMetrics;
 import io.zsync.kafka.BufferStreams;
-import io.zsync.kafka.Classification;
-import io.zsync.kafka.DeadLetterRecords;
+import io.zsync.kafka.DeadLetters;
+import io.zsync.kafka.EmitCallbacks;
 import io.zsync.kafka.RateShare;
-import io.zsync.kafka.RecordClassifier;
+import io.zsync.kafka.RecordIntake;
 import io.zsync.kafka.ZsyncConfig;
-import io.zsync.schemas.ZsyncSerdes;
 import io.zsync.stream.Backpressure;
-import io.zsync.stream.BufferFullException;
-import io.zsync.stream.DeadLetter;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.RealtimeStream;
-import io.zsync.stream.StreamMessage;
 import io.zsync.stream.TimeSource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -44,7 +37,6 @@ import org.apache.kafka.common.metrics.KafkaMetricsContext;
 import org.apache.kafka.common.metrics.MetricConfig;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -70,12 +62,12 @@ import org.apache.kafka.connect.source.SourceTask;
  * <p>Its {@link BufferMetrics} are in JMX as {@code kafka.connect:type=zsync,connector=<name>,task=<n>}
  * (and per reason or priority with those tags added).
  */
-public final class RealtimeBridgeSourceTask extends SourceTask {
+public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCallbacks.Emitter {
     private static final System.Logger LOG = System.getLogger(RealtimeBridgeSourceTask.class.getName());
     private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final TimeSource clock;
-    private final Io io = Io.blocking();
+    private final EmitCallbacks callbacks = new EmitCallbacks(this);
     /** Held by poll and by stop's cleanup: stop runs on another thread than poll. */
     private final Object lock = new Object();
     private volatile boolean stopping;
@@ -84,10 +76,9 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
     private String targetTopic;
     private String dlqTopic;
     private long pollTimeoutMs;
-    private long bufferMaxBytes;
     private Backpressure backpressure;
-    private Serializer<io.zsync.schemas.DeadLetter> avroDeadLetters;
-    private RecordClassifier classifier;
+    private DeadLetters deadLetters;
+    private RecordIntake intake;
     private Consumer<byte[], byte[]> consumer;
     private PartitionProgress[] progress = new PartitionProgress[0];
     private final Map<TopicPartition, PartitionProgress> byPartition = new HashMap<>();
@@ -103,8 +94,6 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
     /** Per partition index: whether the task warned that its offsets went out without the pending list. */
     private boolean[] fallbackLogged = new boolean[0];
     private final List<PartitionProgress> touched = new ArrayList<>();
-    /** The first exception a stream callback caught; rethrown by the engine call's caller. */
-    private RuntimeException failure;
     private long skippedOnReplay;
 
     /** Used by the worker. */
@@ -129,12 +118,10 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
         targetTopic = config.targetTopic();
         dlqTopic = config.dlqTopic();
         pollTimeoutMs = config.pollTimeoutMs();
-        bufferMaxBytes = zsync.bufferMaxBytes();
         backpressure = zsync.backpressure();
-        avroDeadLetters = zsync.dlqFormatIsAvro() ? ZsyncSerdes.deadLetter().serializer() : null;
-        classifier = new RecordClassifier(zsync);
+        deadLetters = new DeadLetters(zsync);
+        intake = new RecordIntake(zsync);
         stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.before(), zsync, assignment);
-        stream.subscribe(this::onDelivered);
         metrics = registerMetrics(props.getOrDefault("name", "zsync-bridge"), assignment.task());
 
         List<TopicPartition> partitions = assignment.partitions();
@@ -199,7 +186,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
                     + " {2} records/s and {3} bytes/s (0 = no limit; zsync.rate.scope=application)",
                     share.owned(), share.total(), share.apportion(zsync.rateLimit()), share.apportion(zsync.rateBytes()));
         }
-        return BufferStreams.build(name, zsync, clock, share, this::onDeadLetter);
+        return BufferStreams.build(name, zsync, clock, share, callbacks);
     }
 
     @Override
@@ -289,49 +276,17 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
      * @return false when the buffer is full under {@code block}: the caller keeps it waiting
      */
     private boolean admit(PartitionProgress p, long id, ConsumerRecord<byte[], byte[]> r) {
-        Classification c = classifier.classify(r.topic(), r.timestamp(), r.headers(), r.value());
-        if (!c.isValid()) {
-            emitDeadLetter(p, id, c.failure());
+        if (!intake.examine(r.topic(), r.timestamp(), r.key(), r.value(), r.headers())) {
+            deadLetter(id, intake.failure());
             return true;
         }
-        long size = sizeOf(r);
-        if (size > bufferMaxBytes) {
-            emitDeadLetter(p, id, DeadLetterReason.TOO_LARGE);
-            return true;
+        boolean accepted = intake.offer(stream, id);
+        rethrowFailure();
+        if (!accepted && backpressure != Backpressure.BLOCK) {
+            throw new ConnectException(RecordIntake.errorOnFullMessage(config.zsync(),
+                    r.topic() + "-" + r.partition() + "@" + r.offset()), intake.refusal());
         }
-        try (StreamMessage m = StreamMessage.detached((int) Math.min(size, Integer.MAX_VALUE))) {
-            m.id(id).priority(c.priority());
-            if (c.deadlineMicros() != StreamMessage.NO_DEADLINE) {
-                m.deadline(c.deadlineMicros());
-            }
-            try {
-                stream.send(io, m);
-            } catch (BufferFullException full) {
-                if (backpressure == Backpressure.BLOCK) {
-                    return false;
-                }
-                ZsyncConfig zsync = config.zsync();
-                throw new ConnectException("zsync.backpressure=error_on_full: " + full.getMessage()
-                        + " (zsync.buffer.max.records=" + zsync.bufferMaxRecords() + ", zsync.buffer.max.bytes="
-                        + zsync.bufferMaxBytes() + "); the record at " + r.topic() + "-" + r.partition() + "@"
-                        + r.offset() + " is not committed and is read again after a restart", full);
-            } catch (IOException e) {
-                // Io.blocking() runs inline and raises only InterruptedIOException while blocked, which a
-                // stream built with error_on_full never is.
-                throw new UncheckedIOException(e);
-            }
-            rethrowFailure();
-        }
-        return true;
-    }
-
-    /** The record's size as the buffer and byte-rate limits count it: key, value and headers. */
-    private static long sizeOf(ConsumerRecord<byte[], byte[]> r) {
-        long size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
-        for (Header h : r.headers()) {
-            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
-        }
-        return size;
+        return accepted;
     }
 
     private void dispatch() {
@@ -339,49 +294,28 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
         rethrowFailure();
     }
 
-    // The engine calls these two on the polling thread, inside send or dispatch, and would only count an
-    // exception: the first one is kept and rethrown by the caller, so the task fails and nothing it did not
-    // return is committed.
+    // The engine calls these two on the polling thread, inside send or dispatch, through EmitCallbacks:
+    // after a failure nothing more is returned, the task fails, and nothing it did not return is committed.
 
-    private void onDelivered(StreamMessage m) {
-        if (failure != null) {
-            return;
-        }
-        try {
-            long id = m.id();
-            PartitionProgress p = progress[PartitionProgress.indexOf(id)];
-            ConsumerRecord<byte[], byte[]> r = p.settle(id);
-            metrics.recordOut();
-            add(p, new SourceRecord(p.sourcePartition(), p.plainOffset(), targetTopic, null,
-                    Schema.OPTIONAL_BYTES_SCHEMA, r.key(), Schema.OPTIONAL_BYTES_SCHEMA, r.value(), r.timestamp(),
-                    connectHeaders(r.headers())));
-        } catch (RuntimeException e) {
-            failure = e;
-        }
+    @Override
+    public void deliver(long id) {
+        PartitionProgress p = progress[PartitionProgress.indexOf(id)];
+        ConsumerRecord<byte[], byte[]> r = p.settle(id);
+        metrics.recordOut();
+        add(p, new SourceRecord(p.sourcePartition(), p.plainOffset(), targetTopic, null,
+                Schema.OPTIONAL_BYTES_SCHEMA, r.key(), Schema.OPTIONAL_BYTES_SCHEMA, r.value(), r.timestamp(),
+                connectHeaders(r.headers())));
     }
 
-    private void onDeadLetter(DeadLetter dead) {
-        if (failure != null) {
-            return;
-        }
-        try {
-            long id = dead.message().id();
-            emitDeadLetter(progress[PartitionProgress.indexOf(id)], id, dead.reason());
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-    }
-
-    private void emitDeadLetter(PartitionProgress p, long id, DeadLetterReason reason) {
+    @Override
+    public void deadLetter(long id, DeadLetterReason reason) {
+        PartitionProgress p = progress[PartitionProgress.indexOf(id)];
         ConsumerRecord<byte[], byte[]> r = p.settle(id);
         metrics.deadLetter(reason);
         long nowMs = clock.epochMicros() / 1_000;
-        Headers headers = DeadLetterRecords.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
-        byte[] value = r.value();
-        if (avroDeadLetters != null) {
-            value = avroDeadLetters.serialize(null, DeadLetterRecords.avro(reason, r.topic(), r.partition(), r.offset(),
-                    r.key(), r.value(), r.headers(), nowMs));
-        }
+        Headers headers = deadLetters.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
+        byte[] value = deadLetters.value(reason, r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.headers(),
+                nowMs);
         add(p, new SourceRecord(p.sourcePartition(), p.plainOffset(), dlqTopic, null,
                 Schema.OPTIONAL_BYTES_SCHEMA, r.key(), Schema.OPTIONAL_BYTES_SCHEMA, value, r.timestamp(),
                 connectHeaders(headers)));
@@ -430,9 +364,12 @@ public final class RealtimeBridgeSourceTask extends SourceTask {
     }
 
     private void rethrowFailure() {
-        RuntimeException f = failure;
-        if (f != null) {
-            throw f instanceof ConnectException ? f : new ConnectException("zsync bridge: " + f.getMessage(), f);
+        try {
+            callbacks.rethrow();
+        } catch (ConnectException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ConnectException("zsync bridge: " + e.getMessage(), e);
         }
     }
 

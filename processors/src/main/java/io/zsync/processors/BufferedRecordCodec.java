@@ -10,43 +10,65 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The binary form of a {@link BufferedRecord}, as the buffer store's value and the engine message's
- * payload. Fixed-width fields first, then length-prefixed topic, key, value and headers (-1 = null).
- * A leading version byte lets a later release read what an earlier one buffered.
+ * The binary form of a {@link BufferedRecord}, the buffer store's value.
+ *
+ * <p>Version 2 (written): version byte, then a prefix every later version keeps (timestamp 8, partition 4,
+ * offset 8, topic as int length + UTF-8), then priority 1, deadline 8, key and value (int length, -1 =
+ * null, then bytes), header count 4, and each header as int key length + UTF-8 key and int value length +
+ * value. Every length is an int: Kafka bounds none of a header key, a key or a value below that (a header
+ * key of 70,000 bytes is legal; version 1 stored its length in 16 bits and could not read it back).
+ *
+ * <p>Version 1 (read only): timestamp, partition, offset, priority, deadline, topic and header keys
+ * behind 16-bit lengths, key, value, headers.
+ *
+ * <p>An entry that does not decode (corrupt, truncated, or written by a newer release after a rollback)
+ * throws {@link SerializationException}; {@link #recoverSource} then gives what its prefix still tells,
+ * so the processor can dead-letter it instead of failing the task on every restart.
  */
 public final class BufferedRecordCodec {
-    static final byte VERSION = 1;
+    /** The version this release writes. */
+    static final byte VERSION = 2;
+    private static final byte VERSION_1 = 1;
     private static final Priority[] LEVELS = Priority.values();
-    private static final int FIXED = 1 + 8 + 4 + 8 + 1 + 8;
+    /** Version, timestamp, partition, offset, topic length: the prefix of every version from 2 on. */
+    private static final int PREFIX = 1 + 8 + 4 + 8 + 4;
+    /** Priority, deadline, key length, value length, header count. */
+    private static final int FIXED_REST = 1 + 8 + 4 + 4 + 4;
+    /** The largest array a JVM allocates reliably. */
+    static final long MAX_ENCODED = Integer.MAX_VALUE - 8;
 
     private BufferedRecordCodec() {
     }
 
     /**
-     * The encoded size of a record, which is what the buffer's byte limit and the byte rate count.
+     * The encoded size of a record.
      *
-     * @return bytes
+     * @return bytes; more than {@link #MAX_ENCODED} means it cannot be stored
      */
-    public static int sizeOf(String topic, byte[] key, byte[] value, Headers headers) {
-        long size = FIXED + 2L + utf8Length(topic) + 4 + len(key) + 4 + len(value) + 4;
-        if (headers != null) {
-            for (Header h : headers) {
-                size += 2 + utf8Length(h.key()) + 4 + len(h.value());
+    static long sizeOf(BufferedRecord r) {
+        long size = PREFIX + utf8Length(r.topic()) + FIXED_REST + len(r.key()) + len(r.value());
+        if (r.headers() != null) {
+            for (Header h : r.headers()) {
+                size += 4L + utf8Length(h.key()) + 4 + len(h.value());
             }
         }
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("record of " + size + " bytes is too large to buffer");
-        }
-        return (int) size;
+        return size;
     }
 
-    /** Encodes {@code r} into a new array. */
+    /**
+     * Encodes {@code r} into a new array.
+     *
+     * @throws IllegalArgumentException if it is larger than {@link #MAX_ENCODED}
+     */
     public static byte[] encode(BufferedRecord r) {
-        byte[] topic = r.topic().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(sizeOf(r.topic(), r.key(), r.value(), r.headers()));
-        b.put(VERSION).putLong(r.timestamp()).putInt(r.partition()).putLong(r.offset())
-                .put((byte) r.priority().ordinal()).putLong(r.deadlineMicros());
-        b.putShort((short) topic.length).put(topic);
+        long size = sizeOf(r);
+        if (size > MAX_ENCODED) {
+            throw new IllegalArgumentException("a record of " + size + " encoded bytes cannot be buffered");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) size);
+        b.put(VERSION).putLong(r.timestamp()).putInt(r.partition()).putLong(r.offset());
+        putBytes(b, r.topic().getBytes(StandardCharsets.UTF_8));
+        b.put((byte) r.priority().ordinal()).putLong(r.deadlineMicros());
         putBytes(b, r.key());
         putBytes(b, r.value());
         int countAt = b.position();
@@ -54,8 +76,7 @@ public final class BufferedRecordCodec {
         int count = 0;
         if (r.headers() != null) {
             for (Header h : r.headers()) {
-                byte[] k = h.key().getBytes(StandardCharsets.UTF_8);
-                b.putShort((short) k.length).put(k);
+                putBytes(b, h.key().getBytes(StandardCharsets.UTF_8));
                 putBytes(b, h.value());
                 count++;
             }
@@ -65,43 +86,107 @@ public final class BufferedRecordCodec {
     }
 
     /**
-     * Decodes a record from {@code b}'s remaining bytes (its position moves to their end).
+     * Decodes a record from a whole array.
      *
-     * @throws SerializationException if the bytes are not an encoded record
+     * @throws SerializationException if the bytes are not a record this release can read
      */
-    public static BufferedRecord decode(ByteBuffer b) {
+    public static BufferedRecord decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
         try {
             byte version = b.get();
-            if (version != VERSION) {
+            BufferedRecord r;
+            if (version == VERSION) {
+                r = decode2(b);
+            } else if (version == VERSION_1) {
+                r = decode1(b);
+            } else {
                 throw new SerializationException("buffered record has version " + version + "; this release reads "
-                        + VERSION);
+                        + VERSION_1 + " and " + VERSION);
             }
-            long timestamp = b.getLong();
-            int partition = b.getInt();
-            long offset = b.getLong();
-            Priority priority = LEVELS[b.get()];
-            long deadline = b.getLong();
-            byte[] topic = new byte[b.getShort() & 0xFFFF];
-            b.get(topic);
-            byte[] key = getBytes(b);
-            byte[] value = getBytes(b);
-            int count = b.getInt();
-            RecordHeaders headers = new RecordHeaders();
-            for (int i = 0; i < count; i++) {
-                byte[] k = new byte[b.getShort() & 0xFFFF];
-                b.get(k);
-                headers.add(new String(k, StandardCharsets.UTF_8), getBytes(b));
+            if (b.hasRemaining()) {
+                throw new SerializationException("buffered record has " + b.remaining() + " bytes past its end");
             }
-            return new BufferedRecord(new String(topic, StandardCharsets.UTF_8), partition, offset, timestamp,
-                    priority, deadline, key, value, headers);
-        } catch (BufferUnderflowException | ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
-            throw new SerializationException("buffered record is truncated or corrupt", e);
+            return r;
+        } catch (BufferUnderflowException | IndexOutOfBoundsException | NegativeArraySizeException
+                 | IllegalArgumentException e) {
+            throw new SerializationException("buffered record is truncated or corrupt: " + e, e);
         }
     }
 
-    /** Decodes a record from a whole array. */
-    public static BufferedRecord decode(byte[] bytes) {
-        return decode(ByteBuffer.wrap(bytes));
+    private static BufferedRecord decode2(ByteBuffer b) {
+        long timestamp = b.getLong();
+        int partition = b.getInt();
+        long offset = b.getLong();
+        String topic = text(getBytes(b));
+        Priority priority = level(b.get());
+        long deadline = b.getLong();
+        byte[] key = getBytes(b);
+        byte[] value = getBytes(b);
+        int count = b.getInt();
+        RecordHeaders headers = new RecordHeaders();
+        for (int i = 0; i < count; i++) {
+            String k = text(getBytes(b));
+            headers.add(k, getBytes(b));
+        }
+        return new BufferedRecord(topic, partition, offset, timestamp, priority, deadline, key, value, headers);
+    }
+
+    private static BufferedRecord decode1(ByteBuffer b) {
+        long timestamp = b.getLong();
+        int partition = b.getInt();
+        long offset = b.getLong();
+        Priority priority = level(b.get());
+        long deadline = b.getLong();
+        String topic = text(getShortBytes(b));
+        byte[] key = getBytes(b);
+        byte[] value = getBytes(b);
+        int count = b.getInt();
+        RecordHeaders headers = new RecordHeaders();
+        for (int i = 0; i < count; i++) {
+            String k = text(getShortBytes(b));
+            headers.add(k, getBytes(b));
+        }
+        return new BufferedRecord(topic, partition, offset, timestamp, priority, deadline, key, value, headers);
+    }
+
+    /**
+     * Where an entry that does not decode came from, as far as its bytes still tell: a version-2 (or later)
+     * prefix gives topic, partition, offset and timestamp; a version-1 entry its partition, offset and
+     * timestamp. Never throws.
+     *
+     * @return the source, with {@code ""} / -1 for what cannot be read
+     */
+    static BufferedRecord recoverSource(byte[] bytes) {
+        String topic = "";
+        int partition = -1;
+        long offset = -1;
+        long timestamp = -1;
+        if (bytes != null && bytes.length >= 1 + 8 + 4 + 8) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            byte version = b.get();
+            if (version >= VERSION_1) {
+                timestamp = b.getLong();
+                partition = b.getInt();
+                offset = b.getLong();
+            }
+            if (version >= VERSION && b.remaining() >= 4) {
+                int n = b.getInt();
+                if (n >= 0 && n <= b.remaining() && n <= 249 * 4) {
+                    byte[] t = new byte[n];
+                    b.get(t);
+                    topic = new String(t, StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return new BufferedRecord(topic, partition, offset, timestamp, null, io.zsync.stream.StreamMessage.NO_DEADLINE,
+                null, bytes, new RecordHeaders());
+    }
+
+    private static Priority level(byte ordinal) {
+        if (ordinal < 0 || ordinal >= LEVELS.length) {
+            throw new IllegalArgumentException("priority " + ordinal);
+        }
+        return LEVELS[ordinal];
     }
 
     private static void putBytes(ByteBuffer b, byte[] bytes) {
@@ -112,27 +197,42 @@ public final class BufferedRecordCodec {
         }
     }
 
+    /** Length-prefixed bytes; a length beyond what is left is refused before anything is allocated. */
     private static byte[] getBytes(ByteBuffer b) {
         int n = b.getInt();
         if (n < 0) {
             return null;
+        }
+        if (n > b.remaining()) {
+            throw new BufferUnderflowException();
         }
         byte[] bytes = new byte[n];
         b.get(bytes);
         return bytes;
     }
 
-    private static int len(byte[] bytes) {
+    private static byte[] getShortBytes(ByteBuffer b) {
+        int n = b.getShort() & 0xFFFF;
+        if (n > b.remaining()) {
+            throw new BufferUnderflowException();
+        }
+        byte[] bytes = new byte[n];
+        b.get(bytes);
+        return bytes;
+    }
+
+    private static String text(byte[] bytes) {
+        if (bytes == null) {
+            throw new IllegalArgumentException("a null name");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static long len(byte[] bytes) {
         return bytes == null ? 0 : bytes.length;
     }
 
-    private static int utf8Length(String s) {
-        // Exact for what Kafka allows in topic and header names; measured, not estimated, when non-ASCII.
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return s.getBytes(StandardCharsets.UTF_8).length;
-            }
-        }
-        return s.length();
+    private static long utf8Length(String s) {
+        return org.apache.kafka.common.utils.Utils.utf8Length(s);
     }
 }

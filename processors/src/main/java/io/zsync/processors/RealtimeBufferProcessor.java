@@ -1,28 +1,22 @@
 package io.zsync.processors;
 
-import io.zsync.io.Io;
 import io.zsync.kafka.BufferStreams;
-import io.zsync.kafka.Classification;
-import io.zsync.kafka.DeadLetterRecords;
+import io.zsync.kafka.DeadLetters;
+import io.zsync.kafka.EmitCallbacks;
 import io.zsync.kafka.RateShare;
-import io.zsync.kafka.RecordClassifier;
+import io.zsync.kafka.RecordIntake;
+import io.zsync.kafka.RecordSize;
 import io.zsync.kafka.ZsyncConfig;
-import io.zsync.schemas.ZsyncSerdes;
 import io.zsync.stream.Backpressure;
-import io.zsync.stream.BufferFullException;
-import io.zsync.stream.DeadLetter;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.RealtimeStream;
 import io.zsync.stream.StreamMessage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -52,7 +46,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * drains at the rate limit. Without any rate limit the engine never holds a record past its call, so a
  * record that finds it empty is forwarded (or dead-lettered as expired) directly, without the copy.
  */
-final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[], byte[]>, EmitCallbacks.Emitter {
     /** How often a quiet task checks for records the rate limit now lets through. */
     static final Duration PUNCTUATE_INTERVAL = Duration.ofMillis(5);
     private static final long BLOCK_POLL_NANOS = 1_000_000L;
@@ -63,28 +57,24 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private final String storeName;
     private final ZsyncConfig config;
     private final Backpressure backpressure;
-    /** zsync.buffer.max.bytes, read once: a config getter is a map lookup per record. */
-    private final long bufferMaxBytes;
     /** No record or byte rate limit: nothing is ever held past the call that received it. */
     private final boolean unlimited;
     private final String outputChild;
     private final String deadLetterChild;
     private final ProcessorClock clock;
-    private final Io io = Io.blocking();
-    private final Serializer<io.zsync.schemas.DeadLetter> avroDeadLetters;
+    private final DeadLetters deadLetters;
+    private final RecordIntake intake;
+    private final EmitCallbacks callbacks = new EmitCallbacks(this);
     /** With zsync.rate.scope=application, the topics whose partitions divide the rate; empty otherwise. */
     private final List<String> rateShareTopics;
     private final PartitionCounts partitionCounts;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> store;
-    private RecordClassifier classifier;
     private RealtimeStream stream;
     private Cancellable punctuator;
     private ProcessorMetrics metrics;
     private long nextSequence;
-    /** The first exception a callback caught; once set, the task fails and nothing more is forwarded. */
-    private RuntimeException failure;
     /** Sequences restored from the changelog and not yet handed to the engine (only after a restart). */
     private final ArrayDeque<Long> restored = new ArrayDeque<>();
     /** The sequence of the record the current {@code process} call admitted, not in the store; or -1. */
@@ -102,11 +92,11 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.config = config;
         this.backpressure = config.backpressure();
         this.unlimited = config.rateLimit() == 0 && config.rateBytes() == 0;
-        this.bufferMaxBytes = config.bufferMaxBytes();
         this.outputChild = outputChild;
         this.deadLetterChild = deadLetterChild;
         this.clock = clock;
-        this.avroDeadLetters = config.dlqFormatIsAvro() ? ZsyncSerdes.deadLetter().serializer() : null;
+        this.deadLetters = new DeadLetters(config);
+        this.intake = new RecordIntake(config);
         this.rateShareTopics = rateShareTopics;
         this.partitionCounts = partitionCounts;
     }
@@ -115,15 +105,13 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     public void init(ProcessorContext<byte[], byte[]> context) {
         // Streams may close a task and initialise the same processor instance again (a task revived after
         // corruption): nothing from the earlier incarnation may leak into this one.
-        this.failure = null;
+        this.callbacks.reset();
         this.restored.clear();
         this.nextSequence = 0;
         this.context = context;
         this.store = context.getStateStore(storeName);
-        this.classifier = new RecordClassifier(config);
         this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, rateShare(context),
-                this::onDeadLetter);
-        stream.subscribe(this::onDelivered);
+                callbacks);
         this.metrics = new ProcessorMetrics(context, name, stream);
 
         // Processors are initialised after their stores are restored: what is in the store now is what an
@@ -187,25 +175,16 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         int partition = meta == null ? -1 : meta.partition();
         long offset = meta == null ? -1 : meta.offset();
 
-        Classification c = classifier.classify(topic, record.timestamp(), record.headers(), record.value());
-        if (!c.isValid()) {
-            forwardDeadLetter(new BufferedRecord(topic, partition, offset, record.timestamp(), c.priority(),
-                    StreamMessage.NO_DEADLINE, record.key(), record.value(), record.headers()), c.failure());
-            drain();
-            return;
-        }
-        int size = BufferedRecordCodec.sizeOf(topic, record.key(), record.value(), record.headers());
-        if (size > bufferMaxBytes) {
-            forwardDeadLetter(buffered(record, topic, partition, offset, c), DeadLetterReason.TOO_LARGE);
+        if (!intake.examine(topic, record.timestamp(), record.key(), record.value(), record.headers())) {
+            forwardDeadLetter(incoming(record, topic, partition, offset), intake.failure());
             drain();
             return;
         }
         if (unlimited && restored.isEmpty() && stream.nanosUntilDispatchable() < 0) {
             // Without a rate limit the engine never holds a record past this call, so with nothing buffered
             // it would hand this one straight back: forward it here, as the engine would, and skip the copy.
-            long deadline = c.deadlineMicros();
-            if (deadline != StreamMessage.NO_DEADLINE && deadline < clock.epochMicros()) {
-                forwardDeadLetter(buffered(record, topic, partition, offset, c), DeadLetterReason.EXPIRED);
+            if (intake.expiredAt(clock.epochMicros())) {
+                forwardDeadLetter(incoming(record, topic, partition, offset), DeadLetterReason.EXPIRED);
             } else {
                 // The incoming record as it is: a new Record would copy its headers.
                 forward(record);
@@ -213,18 +192,17 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             metrics.update(clock.nanoTime());
             return;
         }
-        BufferedRecord buffered = buffered(record, topic, partition, offset, c);
-        byte[] bytes = BufferedRecordCodec.encode(buffered);
+        BufferedRecord buffered = incoming(record, topic, partition, offset);
         long sequence = nextSequence++;
         inFlight = sequence;
         inFlightRecord = buffered;
         inFlightSettled = false;
         try {
-            admit(sequence, bytes, buffered);
+            admit(sequence, buffered);
             drain();
             if (!inFlightSettled) {
                 // Still held after this call: from here on only the store keeps it across a crash.
-                store.put(sequence, bytes);
+                store.put(sequence, BufferedRecordCodec.encode(buffered));
             }
         } finally {
             inFlight = NO_SEQUENCE;
@@ -232,77 +210,56 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
     }
 
-    private static BufferedRecord buffered(Record<byte[], byte[]> record, String topic, int partition, long offset,
-                                           Classification c) {
-        return new BufferedRecord(topic, partition, offset, record.timestamp(), c.priority(), c.deadlineMicros(),
-                record.key(), record.value(), record.headers());
+    /** The record this call received, as the intake classified it. */
+    private BufferedRecord incoming(Record<byte[], byte[]> record, String topic, int partition, long offset) {
+        return new BufferedRecord(topic, partition, offset, record.timestamp(), intake.priority(),
+                intake.deadlineMicros(), record.key(), record.value(), record.headers());
     }
 
     /** Hands the record this call received to the engine as the backpressure strategy says. */
-    private void admit(long sequence, byte[] bytes, BufferedRecord r) {
-        try (StreamMessage m = StreamMessage.detached(bytes.length)) {
-            m.id(sequence).priority(r.priority());
-            if (r.deadlineMicros() != StreamMessage.NO_DEADLINE) {
-                m.deadline(r.deadlineMicros());
-            }
-            switch (backpressure) {
-                case BLOCK:
-                    sendBlocking(m);
-                    break;
-                case ERROR_ON_FULL:
-                    try {
-                        send(m);
-                    } catch (BufferFullException full) {
-                        throw new StreamsException("zsync.backpressure=error_on_full: " + full.getMessage()
-                                + " (zsync.buffer.max.records=" + config.bufferMaxRecords()
-                                + ", zsync.buffer.max.bytes=" + config.bufferMaxBytes()
-                                + "); the record at " + r.topic() + "-" + r.partition() + "@" + r.offset()
-                                + " is not committed and is processed again after a restart", full);
-                    }
-                    break;
-                default:
-                    send(m);
-            }
+    private void admit(long sequence, BufferedRecord r) {
+        if (offer(sequence, r.priority(), r.deadlineMicros(), intake.size())) {
+            return;
         }
-    }
-
-    private void sendBlocking(StreamMessage m) {
+        if (backpressure == Backpressure.ERROR_ON_FULL) {
+            throw new StreamsException(RecordIntake.errorOnFullMessage(config, where(r)), intake.refusal());
+        }
+        // block: dispatch what the rate lets out, else wait for it, up to zsync.block.max.ms.
         long start = clock.nanoTime();
         long limit = Duration.ofMillis(config.blockMaxMs()).toNanos();
-        while (true) {
-            try {
-                send(m);
-                return;
-            } catch (BufferFullException full) {
-                if (dispatch() > 0) {
-                    continue;
-                }
-                long left = limit - (clock.nanoTime() - start);
-                if (left <= 0) {
-                    throw new StreamsException("zsync.backpressure=block: the buffer stayed full for "
-                            + "zsync.block.max.ms=" + config.blockMaxMs() + " (" + full.getMessage()
-                            + "). Raise zsync.buffer.max.records / zsync.buffer.max.bytes or the rate limit, or"
-                            + " choose drop_oldest or drop_newest; the record is not committed and is processed"
-                            + " again after a restart", full);
-                }
-                long wait = stream.nanosUntilDispatchable();
-                clock.sleepNanos(Math.min(left, wait > 0 ? wait : BLOCK_POLL_NANOS));
+        while (!offer(sequence, r.priority(), r.deadlineMicros(), intake.size())) {
+            if (dispatch() > 0) {
+                continue;
             }
+            long left = limit - (clock.nanoTime() - start);
+            if (left <= 0) {
+                throw new StreamsException("zsync.backpressure=block: the buffer stayed full for "
+                        + "zsync.block.max.ms=" + config.blockMaxMs() + " (" + ZsyncConfig.BUFFER_MAX_RECORDS_CONFIG
+                        + "=" + config.bufferMaxRecords() + ", " + ZsyncConfig.BUFFER_MAX_BYTES_CONFIG + "="
+                        + config.bufferMaxBytes() + "). Raise them or the rate limit, or choose drop_oldest or"
+                        + " drop_newest; the record at " + where(r) + " is not committed and is processed again"
+                        + " after a restart", intake.refusal());
+            }
+            long wait = stream.nanosUntilDispatchable();
+            clock.sleepNanos(Math.min(left, wait > 0 ? wait : BLOCK_POLL_NANOS));
         }
     }
 
-    private void send(StreamMessage m) {
-        try {
-            stream.send(io, m);
-            rethrowFailure();
-        } catch (IOException e) {
-            // Io.blocking() runs inline and raises only InterruptedIOException while blocked, which a
-            // stream built with error_on_full never is.
-            throw new UncheckedIOException(e);
-        }
+    private static String where(BufferedRecord r) {
+        return r.topic() + "-" + r.partition() + "@" + r.offset();
     }
 
-    /** Hands restored records to the engine while it has room; they go before new input. */
+    private boolean offer(long sequence, io.zsync.stream.Priority priority, long deadlineMicros, long size) {
+        boolean accepted = intake.offer(stream, sequence, priority, deadlineMicros, size);
+        callbacks.rethrow();
+        return accepted;
+    }
+
+    /**
+     * Hands restored records to the engine while it has room; they go before new input. An entry that does
+     * not decode is dead-lettered as {@code MALFORMED} with what it still tells (its raw bytes as the value),
+     * so a corrupt entry, or one a newer release wrote before a rollback, cannot keep the task from starting.
+     */
     private void loadRestored() {
         while (!restored.isEmpty()) {
             long sequence = restored.peekFirst();
@@ -311,19 +268,22 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                 restored.pollFirst();
                 continue;
             }
-            BufferedRecord r = BufferedRecordCodec.decode(bytes);
-            try (StreamMessage m = StreamMessage.detached(bytes.length)) {
-                m.id(sequence).priority(r.priority());
-                if (r.deadlineMicros() != StreamMessage.NO_DEADLINE) {
-                    m.deadline(r.deadlineMicros());
-                }
-                try {
-                    send(m);
-                } catch (BufferFullException full) {
-                    // More was restored than the buffer now holds (its limit was lowered): the rest waits
-                    // in the store until dispatching makes room.
-                    return;
-                }
+            BufferedRecord r;
+            try {
+                r = BufferedRecordCodec.decode(bytes);
+            } catch (SerializationException e) {
+                LOG.log(System.Logger.Level.WARNING, "zsync: task {0} ({1}): buffered entry {2} of store {3} does not"
+                        + " decode ({4}); it goes to the dead-letter topic as MALFORMED with its stored bytes as the"
+                        + " value", context.taskId(), name, sequence, storeName, e.getMessage());
+                forwardDeadLetter(BufferedRecordCodec.recoverSource(bytes), DeadLetterReason.MALFORMED);
+                store.delete(sequence);
+                restored.pollFirst();
+                continue;
+            }
+            if (!offer(sequence, r.priority(), r.deadlineMicros(), RecordSize.of(r.key(), r.value(), r.headers()))) {
+                // More was restored than the buffer now holds (its limit was lowered): the rest waits in the
+                // store until dispatching makes room.
+                return;
             }
             restored.pollFirst();
         }
@@ -331,13 +291,13 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     private int dispatch() {
         int n = stream.dispatch(Integer.MAX_VALUE);
-        rethrowFailure();
+        callbacks.rethrow();
         return n;
     }
 
     /** Forwards everything the rate limit lets through now. */
     private void drain() {
-        rethrowFailure();
+        callbacks.rethrow();
         loadRestored();
         dispatch();
         if (!restored.isEmpty()) {
@@ -347,36 +307,19 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         metrics.update(clock.nanoTime());
     }
 
-    // The engine calls these two on this thread, inside send or dispatch, and would only count an
-    // exception. A failed forward (the producer failed, the task migrated) must fail the task instead, and
-    // the record must stay in the store so the task's next incarnation emits it: so the first failure is
-    // kept, later callbacks of the same call leave their records in the store, and the engine call's
-    // caller rethrows it.
+    // The engine calls these two on this thread, inside send or dispatch, through EmitCallbacks: a failed
+    // forward fails the task, and the record stays in the store so the task's next incarnation emits it.
 
-    private void onDelivered(StreamMessage m) {
-        if (failure != null) {
-            return;
-        }
-        try {
-            long sequence = m.id();
-            forward(held(sequence));
-            settle(sequence);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
+    @Override
+    public void deliver(long sequence) {
+        forward(held(sequence));
+        settle(sequence);
     }
 
-    private void onDeadLetter(DeadLetter dead) {
-        if (failure != null) {
-            return;
-        }
-        try {
-            long sequence = dead.message().id();
-            forwardDeadLetter(held(sequence), dead.reason());
-            settle(sequence);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
+    @Override
+    public void deadLetter(long sequence, DeadLetterReason reason) {
+        forwardDeadLetter(held(sequence), reason);
+        settle(sequence);
     }
 
     /**
@@ -400,11 +343,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     }
 
     private void forward(Record<byte[], byte[]> out) {
-        if (outputChild == null) {
-            context.forward(out);
-        } else {
-            context.forward(out, outputChild);
-        }
+        context.forward(out, outputChild);
         metrics.recordOut();
     }
 
@@ -417,28 +356,14 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
     }
 
-    /** Rethrows what a callback failed with during the last engine call. */
-    private void rethrowFailure() {
-        RuntimeException f = failure;
-        if (f != null) {
-            throw f;
-        }
-    }
-
     private void forwardDeadLetter(BufferedRecord r, DeadLetterReason reason) {
         long nowMs = clock.epochMicros() / 1_000;
-        Headers headers = DeadLetterRecords.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
-        byte[] value = r.value();
-        if (avroDeadLetters != null) {
-            value = avroDeadLetters.serialize(null, DeadLetterRecords.avro(reason, r.topic(), r.partition(), r.offset(),
-                    r.key(), r.value(), r.headers() == null ? new RecordHeaders() : r.headers(), nowMs));
-        }
-        Record<byte[], byte[]> out = new Record<>(r.key(), value, r.timestamp(), headers);
-        if (deadLetterChild == null) {
-            context.forward(out);
-        } else {
-            context.forward(out, deadLetterChild);
-        }
+        Headers headers = deadLetters.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
+        byte[] value = deadLetters.value(reason, r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.headers(),
+                nowMs);
+        // A recovered entry may not know its timestamp; a Record refuses a negative one.
+        long timestamp = r.timestamp() < 0 ? nowMs : r.timestamp();
+        context.forward(new Record<>(r.key(), value, timestamp, headers), deadLetterChild);
         metrics.deadLetter(reason);
     }
 

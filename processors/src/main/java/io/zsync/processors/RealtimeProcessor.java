@@ -24,9 +24,9 @@ import org.apache.kafka.streams.state.Stores;
  * commits input offsets whether or not a record was forwarded; the store is what lets a restarted or
  * migrated task emit what its predecessor had buffered.
  *
- * <p>Output goes to the child named by {@code outputChild} and dead letters to {@code deadLetterChild}.
- * With both null every record goes to all children and dead letters are told apart by their
- * {@code zsync.dlq.reason} header (how {@link ZsyncStreams} uses it in the DSL).
+ * <p>Output goes to the child named by {@code outputChild} and dead letters to {@code deadLetterChild}:
+ * records are routed by the node they are forwarded to, never by a header, because an input record can
+ * carry any header, {@code zsync.dlq.reason} included (a dead letter replayed into the input).
  *
  * <p>With {@code zsync.rate.scope=application} the rate limits are for the whole application: each task
  * takes the share of the input partitions it reads, found at task initialisation (so again after every
@@ -48,8 +48,8 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
     /**
      * @param name            the processor's name; the buffer store is {@code name + "-buffer"}
      * @param zsyncConfig     the {@code zsync.*} settings (other keys are ignored)
-     * @param outputChild     the child node that receives delivered records, or null for all children
-     * @param deadLetterChild the child node that receives dead letters, or null for all children
+     * @param outputChild     the name of the child node that receives delivered records
+     * @param deadLetterChild the name of the child node that receives dead letters
      * @throws org.apache.kafka.common.config.ConfigException if a setting is invalid, naming the key
      */
     public RealtimeProcessor(String name, Map<String, ?> zsyncConfig, String outputChild, String deadLetterChild) {
@@ -61,8 +61,9 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
                               ProcessorClock clock, List<String> inputTopics, PartitionCounts partitionCounts) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = config;
-        if ((outputChild == null) != (deadLetterChild == null)) {
-            throw new IllegalArgumentException("name both children (output and dead letters) or neither");
+        if (outputChild == null || deadLetterChild == null || outputChild.equals(deadLetterChild)) {
+            throw new IllegalArgumentException("name both children, output and dead letters, and name them apart;"
+                    + " were " + outputChild + " and " + deadLetterChild);
         }
         this.outputChild = outputChild;
         this.deadLetterChild = deadLetterChild;
@@ -113,12 +114,12 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
         return name + "-buffer";
     }
 
-    /** The child that receives delivered records, or null when every child does. */
+    /** The child that receives delivered records. */
     public String outputChild() {
         return outputChild;
     }
 
-    /** The child that receives dead letters, or null when every child does. */
+    /** The child that receives dead letters. */
     public String deadLetterChild() {
         return deadLetterChild;
     }

@@ -1,7 +1,6 @@
 package io.zsync.processors;
 
 import io.zsync.kafka.ZsyncConfig;
-import io.zsync.kafka.ZsyncHeaders;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -77,9 +76,7 @@ public final class ZsyncStreams {
     public static Topology addTo(Topology topology, RealtimeProcessor processor, Collection<String> inputTopics,
                                  String outputTopic,
                                  List<ProcessorSupplier<byte[], byte[], byte[], byte[]>> transforms) {
-        if (processor.outputChild() == null) {
-            throw new IllegalArgumentException("the processor must name its children; use ZsyncStreams.processor");
-        }
+        processor.config().checkTopics("inputTopics", inputTopics, "outputTopic", outputTopic);
         String source = processor.name() + "-source";
         topology.addSource(source, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 inputTopics.toArray(new String[0]));
@@ -129,15 +126,16 @@ public final class ZsyncStreams {
      */
     public static Branches realtime(KStream<byte[], byte[]> input, String name, Map<String, ?> zsync,
                                     Collection<String> inputTopics) {
-        RealtimeProcessor processor = new RealtimeProcessor(name, zsync, null, null).withInputTopics(inputTopics);
+        // The processor forwards to these two nodes by name: the split never looks at a header.
+        String delivered = name + "-delivered";
+        String deadLetters = name + "-dead-letters";
+        RealtimeProcessor processor = new RealtimeProcessor(name, zsync, delivered, deadLetters)
+                .withInputTopics(inputTopics);
         // Checked here as well as when the topology is built, so the error points at this call.
         processor.stores();
         KStream<byte[], byte[]> all = input.process(processor, Named.as(name));
-        // Header checks need the record, which the DSL's predicates do not see: filter in a processor.
-        KStream<byte[], byte[]> dead = all.processValues(() -> new HeaderFilter(ZsyncHeaders.DLQ_REASON, true),
-                Named.as(name + "-dead-letters"));
-        KStream<byte[], byte[]> out = all.processValues(() -> new HeaderFilter(ZsyncHeaders.DLQ_REASON, false),
-                Named.as(name + "-delivered"));
+        KStream<byte[], byte[]> dead = all.processValues(PassThrough::new, Named.as(deadLetters));
+        KStream<byte[], byte[]> out = all.processValues(PassThrough::new, Named.as(delivered));
         return new Branches(out, dead);
     }
 
@@ -150,6 +148,7 @@ public final class ZsyncStreams {
     public static StreamsBuilder route(StreamsBuilder builder, Collection<String> inputTopics, String outputTopic,
                                        Map<String, ?> zsync) {
         ZsyncConfig config = new ZsyncConfig(zsync);
+        config.checkTopics("inputTopics", inputTopics, "outputTopic", outputTopic);
         KStream<byte[], byte[]> input = builder.stream(inputTopics, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
         Branches b = realtime(input, RealtimeProcessor.DEFAULT_NAME, zsync, inputTopics);
         Produced<byte[], byte[]> bytes = Produced.with(Serdes.ByteArray(), Serdes.ByteArray());

@@ -245,9 +245,9 @@ class RealtimeProcessorTest {
     }
 
     @Test
-    void theByteRateLimitsEncodedBytesPerSecond() {
+    void theByteRateLimitsRecordBytesPerSecond() {
         try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.rate.bytes", "1000"))) {
-            int size = BufferedRecordCodec.sizeOf("in", RealtimeDriver.bytes("k0"), RealtimeDriver.bytes("value-k0"),
+            long size = io.zsync.kafka.RecordSize.of(RealtimeDriver.bytes("k0"), RealtimeDriver.bytes("value-k0"),
                     new org.apache.kafka.common.header.internals.RecordHeaders());
             for (int i = 0; i < 9; i++) {
                 t.send("k" + i);

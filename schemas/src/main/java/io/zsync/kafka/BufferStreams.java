@@ -1,7 +1,6 @@
 package io.zsync.kafka;
 
 import io.zsync.stream.Backpressure;
-import io.zsync.stream.DeadLetterListener;
 import io.zsync.stream.RealtimeStream;
 import io.zsync.stream.StreamBuilder;
 import io.zsync.stream.TimeSource;
@@ -20,10 +19,10 @@ public final class BufferStreams {
      * Builds the stream.
      *
      * @param share    this task's share of the rate ({@code zsync.rate.scope=application}), or null for all of it
-     * @param deadLetters where expired and dropped messages go
+     * @param callbacks where released, expired and dropped messages go; subscribed to the stream
      */
     public static RealtimeStream build(String name, ZsyncConfig config, TimeSource clock, RateShare share,
-                                       DeadLetterListener deadLetters) {
+                                       EmitCallbacks callbacks) {
         Backpressure strategy = config.backpressure();
         StreamBuilder b = new StreamBuilder()
                 .withName(name)
@@ -34,7 +33,7 @@ public final class BufferStreams {
                 .withOrdering(config.ordering())
                 .withClock(clock)
                 .withManualDispatch()
-                .withDeadLetterListener(deadLetters);
+                .withDeadLetterListener(callbacks);
         long rate = share == null ? config.rateLimit() : share.apportion(config.rateLimit());
         long burst = share == null ? config.rateBurst() : share.apportion(config.rateBurst());
         long bytes = share == null ? config.rateBytes() : share.apportion(config.rateBytes());
@@ -44,6 +43,8 @@ public final class BufferStreams {
         if (bytes > 0) {
             b.withByteRateLimit(bytes);
         }
-        return b.build();
+        RealtimeStream stream = b.build();
+        stream.subscribe(callbacks);
+        return stream;
     }
 }

@@ -43,7 +43,7 @@ public final class RecordClassifier {
     public RecordClassifier(ZsyncConfig config) {
         this.defaultPriority = config.priorityDefault();
         this.topicPriorities = config.priorityTopics();
-        this.ttlMicros = config.deadlineTtlMs() * 1_000;
+        this.ttlMicros = EpochMicros.fromMillis(config.deadlineTtlMs());
         this.envelope = config.envelopeIsAvro();
     }
 
@@ -94,17 +94,29 @@ public final class RecordClassifier {
         StreamMessage m;
         try {
             m = serde.deserialize(topic, value);
-        } catch (SerializationException e) {
+        } catch (RuntimeException e) {
+            // SerializationException for what the serde recognises; anything else Avro throws on bytes it
+            // was never meant to read is the same verdict: no record of a strange value may fail the task.
             return Classification.failed(DeadLetterReason.MALFORMED, e.getMessage());
         }
         Instant deadline = m.getDeadline();
-        long micros = deadline == null ? ttlDeadline(timestampMs)
-                : Math.addExact(Math.multiplyExact(deadline.getEpochSecond(), 1_000_000L), deadline.getNano() / 1_000);
+        if (deadline == null) {
+            return Classification.of(Priority.valueOf(m.getPriority().name()), ttlDeadline(timestampMs));
+        }
+        long micros = EpochMicros.of(deadline);
+        if (micros < 0) {
+            return Classification.failed(DeadLetterReason.MALFORMED, "envelope deadline " + deadline
+                    + " is outside 1970-01-01 to the year 294247 (epoch microseconds in a long)");
+        }
         return Classification.of(Priority.valueOf(m.getPriority().name()), micros);
     }
 
+    /** Timestamp + TTL in epoch µs, saturating: a deadline past what a long holds means none. */
     private long ttlDeadline(long timestampMs) {
-        return ttlMicros > 0 && timestampMs >= 0 ? timestampMs * 1_000 + ttlMicros : io.zsync.stream.StreamMessage.NO_DEADLINE;
+        if (ttlMicros <= 0 || timestampMs < 0) {
+            return io.zsync.stream.StreamMessage.NO_DEADLINE;
+        }
+        return EpochMicros.plus(EpochMicros.fromMillis(timestampMs), ttlMicros);
     }
 
     /**

@@ -40,7 +40,8 @@ public final class ZsyncConfig extends AbstractConfig {
 
     public static final String DEADLINE_TTL_MS_CONFIG = "zsync.deadline.ttl.ms";
     private static final String DEADLINE_TTL_MS_DOC = "For records without a zsync.deadline header: deadline ="
-            + " record timestamp + this many milliseconds. 0 means no deadline.";
+            + " record timestamp + this many milliseconds. 0 means no deadline; a deadline past the largest epoch"
+            + " microsecond a long holds (year 294247) means none either.";
 
     public static final String BACKPRESSURE_CONFIG = "zsync.backpressure";
     private static final String BACKPRESSURE_DOC = "What happens when the buffer is full: block (input waits,"
@@ -126,7 +127,8 @@ public final class ZsyncConfig extends AbstractConfig {
                 .define(RATE_SCOPE_CONFIG, Type.STRING, "task", oneOf("task", "application"),
                         Importance.MEDIUM, RATE_SCOPE_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT, "Rate scope");
         order = 0;
-        def.define(DLQ_TOPIC_CONFIG, Type.STRING, "", Importance.HIGH, DLQ_TOPIC_DOC, GROUP_DLQ, ++order,
+        def.define(DLQ_TOPIC_CONFIG, Type.STRING, "", TopicNames.nameOrEmpty(), Importance.HIGH, DLQ_TOPIC_DOC,
+                        GROUP_DLQ, ++order,
                         ConfigDef.Width.MEDIUM, "Dead-letter topic")
                 .define(DLQ_FORMAT_CONFIG, Type.STRING, "raw", oneOf("raw", "avro"),
                         Importance.MEDIUM, DLQ_FORMAT_DOC, GROUP_DLQ, ++order, ConfigDef.Width.SHORT, "Dead-letter format");
@@ -217,6 +219,20 @@ public final class ZsyncConfig extends AbstractConfig {
         return topic.isEmpty() ? outputTopic + ".dlq" : topic;
     }
 
+    /** Whether {@value #DLQ_TOPIC_CONFIG} is empty, so the dead-letter topic's name is derived from the output's. */
+    public boolean dlqTopicIsDerived() {
+        return getString(DLQ_TOPIC_CONFIG).trim().isEmpty();
+    }
+
+    /**
+     * Checks the topics a part reads and writes under these settings: see {@link TopicNames#checkGraph}.
+     *
+     * @throws ConfigException naming the key whose value is a bad name or closes a loop
+     */
+    public void checkTopics(String inputsKey, java.util.Collection<String> inputs, String outputKey, String output) {
+        TopicNames.checkGraph(inputsKey, inputs, outputKey, output, dlqTopic(output), dlqTopicIsDerived());
+    }
+
     /** Whether {@value #DLQ_FORMAT_CONFIG} is {@code avro}. */
     public boolean dlqFormatIsAvro() {
         return getString(DLQ_FORMAT_CONFIG).trim().equalsIgnoreCase("avro");
@@ -263,7 +279,9 @@ public final class ZsyncConfig extends AbstractConfig {
                         + "' is not topic:LEVEL; LEVEL is one of LOW, NORMAL, HIGH, CRITICAL");
             }
             try {
-                map.put(p.substring(0, colon).trim(), Priority.parse(p.substring(colon + 1)));
+                String topic = p.substring(0, colon).trim();
+                TopicNames.check(key, topic);
+                map.put(topic, Priority.parse(p.substring(colon + 1)));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(key, String.join(",", pairs), "'" + p + "': " + e.getMessage());
             }

@@ -7,11 +7,13 @@ public final class ZsyncSerdes {
 
     /** For the {@link StreamMessage} envelope ({@code zsync.envelope=avro}). */
     public static SingleObjectSerde<StreamMessage> streamMessage() {
-        return new SingleObjectSerde<>("StreamMessage", StreamMessage.getEncoder(), StreamMessage.getDecoder());
+        return new SingleObjectSerde<>("StreamMessage", StreamMessage.getClassSchema(),
+                StreamMessage.getEncoder(), StreamMessage.getDecoder());
     }
 
     /** For {@link DeadLetter} values ({@code zsync.dlq.format=avro}). */
     public static SingleObjectSerde<DeadLetter> deadLetter() {
-        return new SingleObjectSerde<>("DeadLetter", DeadLetter.getEncoder(), DeadLetter.getDecoder());
+        return new SingleObjectSerde<>("DeadLetter", DeadLetter.getClassSchema(),
+                DeadLetter.getEncoder(), DeadLetter.getDecoder());
     }
 }

@@ -35,7 +35,7 @@ class ZsyncConfigTest {
     void shouldReadEveryKeyIgnoringCaseOfEnumValues() {
         ZsyncConfig c = new ZsyncConfig(Map.of(
                 "zsync.priority.default", "low",
-                "zsync.priority.topics", "orders:HIGH, audit:low,a:b:critical",
+                "zsync.priority.topics", "orders:HIGH, audit:low,a.b_c-d:critical",
                 "zsync.ordering", "DEADLINE",
                 "zsync.backpressure", "Drop_Oldest",
                 "zsync.rate.limit", "5000",
@@ -45,7 +45,7 @@ class ZsyncConfigTest {
                 "zsync.envelope", "avro",
                 "unrelated.key", "ignored"));
         assertEquals(Priority.LOW, c.priorityDefault());
-        assertEquals(Map.of("orders", Priority.HIGH, "audit", Priority.LOW, "a:b", Priority.CRITICAL), c.priorityTopics());
+        assertEquals(Map.of("orders", Priority.HIGH, "audit", Priority.LOW, "a.b_c-d", Priority.CRITICAL), c.priorityTopics());
         assertEquals(Priority.HIGH, c.priorityFor("orders"));
         assertEquals(Priority.LOW, c.priorityFor("elsewhere"));
         assertEquals(Ordering.DEADLINE, c.ordering());

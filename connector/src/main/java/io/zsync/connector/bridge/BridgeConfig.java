@@ -1,5 +1,6 @@
 package io.zsync.connector.bridge;
 
+import io.zsync.kafka.TopicNames;
 import io.zsync.kafka.ZsyncConfig;
 import java.util.HashMap;
 import java.util.List;
@@ -63,7 +64,7 @@ public final class BridgeConfig extends AbstractConfig {
         def.define(SOURCE_BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, nonEmptyList(),
                         Importance.HIGH, SOURCE_BOOTSTRAP_SERVERS_DOC, GROUP_SOURCE, ++order, Width.LONG,
                         "Source bootstrap servers")
-                .define(SOURCE_TOPICS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, nonEmptyList(),
+                .define(SOURCE_TOPICS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, TopicNames.list(),
                         Importance.HIGH, SOURCE_TOPICS_DOC, GROUP_SOURCE, ++order, Width.LONG, "Source topics")
                 .define(SOURCE_POLL_TIMEOUT_MS_CONFIG, Type.LONG, 100L, ConfigDef.Range.between(1, 60_000),
                         Importance.LOW, SOURCE_POLL_TIMEOUT_MS_DOC, GROUP_SOURCE, ++order, Width.SHORT, "Poll timeout (ms)")
@@ -75,7 +76,7 @@ public final class BridgeConfig extends AbstractConfig {
                     + key.substring(SOURCE_PREFIX.length()) + ", kept as a password (hidden in logs and REST answers).",
                     GROUP_SOURCE, ++order, Width.LONG, key);
         }
-        def.define(TARGET_TOPIC_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
+        def.define(TARGET_TOPIC_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, TopicNames.name(),
                 Importance.HIGH, TARGET_TOPIC_DOC, GROUP_TARGET, 1, Width.MEDIUM, "Target topic");
         return ZsyncConfig.define(def);
     }
@@ -94,11 +95,10 @@ public final class BridgeConfig extends AbstractConfig {
     BridgeConfig(ConfigDef def, Map<?, ?> originals) {
         super(def, originals, false);
         this.zsync = new ZsyncConfig(originals);
-        if (sourceTopics().contains(targetTopic())) {
-            // Not necessarily a loop (the source may be another cluster), but on the worker's own cluster it
-            // would be one; a bridge that reads what it writes is never what a user meant.
-            throw new ConfigException(TARGET_TOPIC_CONFIG, targetTopic(), "must not be one of source.topics");
-        }
+        // Not necessarily a loop when the source is another cluster, but on the worker's own cluster it would
+        // be one (a dead-letter topic among the sources dead-letters its own dead letters for ever); a bridge
+        // that reads what it writes is never what a user meant.
+        zsync.checkTopics(SOURCE_TOPICS_CONFIG, sourceTopics(), TARGET_TOPIC_CONFIG, targetTopic());
     }
 
     /** The {@code zsync.*} settings. */

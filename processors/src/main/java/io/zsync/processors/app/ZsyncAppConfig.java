@@ -1,6 +1,7 @@
 package io.zsync.processors.app;
 
 import io.zsync.accel.XorKey;
+import io.zsync.kafka.TopicNames;
 import io.zsync.kafka.ZsyncConfig;
 import java.util.HashMap;
 import java.util.List;
@@ -32,20 +33,8 @@ public final class ZsyncAppConfig extends AbstractConfig {
 
     /** Every key the app reads: the {@code zsync.*} engine keys and the app's own. */
     public static final ConfigDef CONFIG_DEF = ZsyncConfig.define(new ConfigDef())
-            .define(INPUT_TOPICS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString() {
-                @Override
-                public void ensureValid(String name, Object value) {
-                    if (value == null || ((List<?>) value).isEmpty()) {
-                        throw new ConfigException(name, value, "name at least one input topic");
-                    }
-                }
-
-                @Override
-                public String toString() {
-                    return "one or more topic names";
-                }
-            }, Importance.HIGH, "Topics the app reads.", GROUP_APP, 1, ConfigDef.Width.LONG, "Input topics")
-            .define(OUTPUT_TOPIC_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+            .define(INPUT_TOPICS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, TopicNames.list(), Importance.HIGH, "Topics the app reads.", GROUP_APP, 1, ConfigDef.Width.LONG, "Input topics")
+            .define(OUTPUT_TOPIC_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, TopicNames.name(),
                     Importance.HIGH, "Topic delivered records are written to; dead letters go to zsync.dlq.topic.",
                     GROUP_APP, 2, ConfigDef.Width.MEDIUM, "Output topic")
             .define(PRESET_CONFIG, Type.STRING, "", presetValidator(), Importance.MEDIUM,
@@ -79,6 +68,7 @@ public final class ZsyncAppConfig extends AbstractConfig {
     private ZsyncAppConfig(Map<String, Object> effective, boolean unused) {
         super(CONFIG_DEF, effective, false);
         this.zsync = new ZsyncConfig(effective);
+        zsync.checkTopics(INPUT_TOPICS_CONFIG, inputTopics(), OUTPUT_TOPIC_CONFIG, outputTopic());
         if (getList(TRANSFORMS_CONFIG).stream().anyMatch(t -> t.trim().equalsIgnoreCase("xor"))) {
             if (getPassword(XOR_KEY_CONFIG) == null) {
                 throw new ConfigException(XOR_KEY_CONFIG, null, "the xor transform needs a key (hex digits)");

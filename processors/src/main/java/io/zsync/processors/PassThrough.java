@@ -4,16 +4,12 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
-/** Forwards the records that have (or, with {@code present=false}, lack) a header. */
-final class HeaderFilter implements FixedKeyProcessor<byte[], byte[], byte[]> {
-    private final String header;
-    private final boolean present;
+/**
+ * Forwards every record unchanged: a named DSL node for the realtime processor to forward one branch to
+ * (delivered records or dead letters), so that the DSL splits the branches by node, not by header.
+ */
+final class PassThrough implements FixedKeyProcessor<byte[], byte[], byte[]> {
     private FixedKeyProcessorContext<byte[], byte[]> context;
-
-    HeaderFilter(String header, boolean present) {
-        this.header = header;
-        this.present = present;
-    }
 
     @Override
     public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
@@ -22,8 +18,6 @@ final class HeaderFilter implements FixedKeyProcessor<byte[], byte[], byte[]> {
 
     @Override
     public void process(FixedKeyRecord<byte[], byte[]> record) {
-        if ((record.headers().lastHeader(header) != null) == present) {
-            context.forward(record);
-        }
+        context.forward(record);
     }
 }
