@@ -157,4 +157,57 @@ class RecordClassifierTest {
         assertEquals(io.zsync.schemas.DeadLetterReason.TOO_LARGE, back.getReason());
         assertEquals(1, back.getHeaders().size());
     }
+
+    // Issue 17, row c: an envelope's time and lengths cannot fail a task or take the heap.
+
+    @Test
+    void anEnvelopeDeadlineOutsideWhatALongOfMicrosecondsHoldsIsMalformed() {
+        RecordClassifier c = classifier(Map.of("zsync.envelope", "avro"));
+        for (long micros : new long[] {Long.MIN_VALUE, -1}) {
+            byte[] envelope = ZsyncSerdes.streamMessage().serialize("t", StreamMessage.newBuilder().setId(1)
+                    .setPriority(io.zsync.schemas.Priority.HIGH)
+                    .setDeadline(Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS))
+                    .setPayload(ByteBuffer.wrap(new byte[] {1})).build());
+            Classification dead = c.classify("t", 0, null, envelope);
+            assertEquals(DeadLetterReason.MALFORMED, dead.failure(), "deadline " + micros + " µs");
+        }
+    }
+
+    @Test
+    void anEnvelopeClaimingAGigabytePayloadInTwentyBytesIsMalformedWithoutAllocatingIt() {
+        byte[] header = java.util.Arrays.copyOf(ZsyncSerdes.streamMessage().serialize("t", StreamMessage.newBuilder()
+                .setId(0).setPayload(ByteBuffer.allocate(0)).build()), 10);
+        ByteBuffer v = ByteBuffer.allocate(20);
+        v.put(header);
+        v.put((byte) 0x02); // id 1 (zig-zag varint)
+        v.put((byte) 0x06); // priority CRITICAL (enum index 3)
+        v.put((byte) 0x00); // deadline: the union's null branch
+        long zigzag = 1_000_000_000L << 1; // payload length 10^9
+        while ((zigzag & ~0x7FL) != 0) {
+            v.put((byte) ((zigzag & 0x7F) | 0x80));
+            zigzag >>>= 7;
+        }
+        v.put((byte) zigzag);
+        byte[] value = v.array();
+        assertEquals(20, value.length);
+        long heapBefore = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        Classification dead = classifier(Map.of("zsync.envelope", "avro")).classify("t", 0, null, value);
+        assertEquals(DeadLetterReason.MALFORMED, dead.failure());
+        long grown = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory() - heapBefore;
+        assertTrue(grown < 100_000_000, "decoding took " + grown + " bytes of heap");
+    }
+
+    // Issue 17, the time kind: timestamp + TTL saturates; a deadline past what a long holds is none.
+
+    @Test
+    void aTtlOrTimestampThatWouldOverflowMeansNoDeadlineNotAnExpiredRecord() {
+        long now = 1_764_460_800_000L;
+        RecordClassifier maxTtl = classifier(Map.of("zsync.deadline.ttl.ms", Long.toString(Long.MAX_VALUE)));
+        assertEquals(NO_DEADLINE, maxTtl.classify("t", now, null, null).deadlineMicros());
+        RecordClassifier dayTtl = classifier(Map.of("zsync.deadline.ttl.ms", "86400000"));
+        // A producer that wrote nanoseconds where Kafka expects milliseconds: far future, not the past.
+        assertEquals(NO_DEADLINE, dayTtl.classify("t", now * 1_000_000, null, null).deadlineMicros());
+        assertEquals(NO_DEADLINE, dayTtl.classify("t", Long.MAX_VALUE, null, null).deadlineMicros());
+        assertEquals((now + 86_400_000L) * 1_000, dayTtl.classify("t", now, null, null).deadlineMicros());
+    }
 }

@@ -1,0 +1,204 @@
+package io.zsync.processors;
+
+import io.zsync.kafka.ZsyncConfig;
+import io.zsync.kafka.ZsyncHeaders;
+import io.zsync.processors.app.ZsyncAppConfig;
+import io.zsync.stream.ManualTimeSource;
+import io.zsync.stream.Priority;
+import io.zsync.stream.StreamMessage;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+
+import static io.zsync.processors.RealtimeDriver.bytes;
+import static io.zsync.processors.RealtimeDriver.header;
+import static io.zsync.processors.RealtimeDriver.string;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 17's rows as a Streams user meets them: strange records and topic settings. */
+class HostileInputTest {
+
+    /** Row d: a header key of 70,000 bytes (Kafka allows it) survives the buffer store. */
+    @Test
+    void aBufferedRecordWithASeventyThousandByteHeaderKeyIsDelivered() {
+        try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.rate.limit", "1", "zsync.rate.burst", "1"))) {
+            t.send("first");
+            String longKey = "h".repeat(70_000);
+            t.in.pipeInput(new TestRecord<>(bytes("second"), bytes("v"),
+                    new RecordHeaders().add(longKey, bytes("x")), t.nowInstant()));
+            t.advance(Duration.ofSeconds(3));
+            List<TestRecord<byte[], byte[]>> out = t.out.readRecordsToList();
+            assertEquals(List.of("first", "second"), out.stream().map(r -> string(r.key())).collect(Collectors.toList()));
+            assertEquals("x", header(out.get(1), longKey));
+            assertTrue(t.dlq.isEmpty());
+        }
+    }
+
+    /**
+     * Row d, restore: entries that do not decode (a newer codec's version after a rollback, a truncated
+     * entry) become MALFORMED dead letters carrying their bytes; an entry of the earlier version 1 is
+     * delivered; the task starts and goes on.
+     */
+    @Test
+    void restoredEntriesThatDoNotDecodeAreDeadLetteredAndTheRestDelivered() {
+        MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+        KeyValueStore<Long, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("z-buffer"),
+                Serdes.Long(), Serdes.ByteArray()).withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+
+        BufferedRecord good = new BufferedRecord("in", 3, 41, 1_000, Priority.HIGH, StreamMessage.NO_DEADLINE,
+                bytes("k"), bytes("v"), new RecordHeaders().add("h", bytes("1")));
+        byte[] future = BufferedRecordCodec.encode(good);
+        future[0] = 9; // a version this release does not know, with the version-2 prefix
+        byte[] truncated = java.util.Arrays.copyOf(BufferedRecordCodec.encode(good), 30);
+        store.put(0L, future);
+        store.put(1L, versionOne(good));
+        store.put(2L, truncated);
+
+        ManualTimeSource time = new ManualTimeSource(1_764_460_800_000_000L);
+        RealtimeBufferProcessor p = new RealtimeBufferProcessor("z", "z-buffer", new ZsyncConfig(Map.of()), "o", "d",
+                ProcessorClock.manual(time), List.of(), PartitionCounts.fixed(Map.of()));
+        p.init(context);
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(0);
+
+        List<MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]>> forwarded = context.forwarded();
+        Map<String, List<MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]>>> byChild =
+                forwarded.stream().collect(Collectors.groupingBy(f -> f.childName().orElseThrow()));
+        assertEquals(1, byChild.get("o").size());
+        assertEquals("k", string(byChild.get("o").get(0).record().key()));
+        assertEquals(2, byChild.get("d").size());
+        var dead = byChild.get("d");
+        dead.forEach(f -> assertEquals("MALFORMED",
+                string(f.record().headers().lastHeader(ZsyncHeaders.DLQ_REASON).value())));
+        assertArrayEquals(future, dead.get(0).record().value(), "the stored bytes, so nothing is lost");
+        assertEquals("in", string(dead.get(0).record().headers().lastHeader(ZsyncHeaders.SOURCE_TOPIC).value()));
+        assertEquals("41", string(dead.get(0).record().headers().lastHeader(ZsyncHeaders.SOURCE_OFFSET).value()));
+        assertArrayEquals(truncated, dead.get(1).record().value());
+        assertEquals(0, store.approximateNumEntries(), "every entry settled");
+        p.close();
+    }
+
+    /** The version-1 layout an earlier release wrote: 16-bit topic and header-key lengths. */
+    private static byte[] versionOne(BufferedRecord r) {
+        ByteBuffer b = ByteBuffer.allocate(256);
+        b.put((byte) 1).putLong(r.timestamp()).putInt(r.partition()).putLong(r.offset())
+                .put((byte) r.priority().ordinal()).putLong(r.deadlineMicros());
+        byte[] topic = r.topic().getBytes(StandardCharsets.UTF_8);
+        b.putShort((short) topic.length).put(topic);
+        b.putInt(r.key().length).put(r.key());
+        b.putInt(r.value().length).put(r.value());
+        b.putInt(1);
+        b.putShort((short) 1).put(bytes("h"));
+        b.putInt(1).put(bytes("1"));
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    /** Row g: routing never depends on a header an input record can carry. */
+    @Test
+    void aReplayedDeadLetterIsDeliveredNotRoutedByItsStaleReasonHeader() {
+        StreamsBuilder builder = new StreamsBuilder();
+        ZsyncStreams.route(builder, List.of("orders"), "deliveries", Map.of());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "route-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("orders", new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            TestOutputTopic<byte[], byte[]> out = driver.createOutputTopic("deliveries", new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+            TestOutputTopic<byte[], byte[]> dlq = driver.createOutputTopic("deliveries.dlq", new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+            in.pipeInput(new TestRecord<>(bytes("k"), bytes("v"), new RecordHeaders()
+                    .add(ZsyncHeaders.PRIORITY, bytes("HIGH")).add(ZsyncHeaders.DLQ_REASON, bytes("DROPPED_NEWEST")),
+                    Instant.now()));
+            in.pipeInput(new TestRecord<>(bytes("bad"), bytes("v"), new RecordHeaders()
+                    .add(ZsyncHeaders.PRIORITY, bytes("URGENT")), Instant.now()));
+            assertEquals(List.of("k"), out.readRecordsToList().stream().map(r -> string(r.key())).toList());
+            List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
+            assertEquals(List.of("bad"), dead.stream().map(r -> string(r.key())).toList());
+            assertEquals("orders", header(dead.get(0), ZsyncHeaders.SOURCE_TOPIC));
+        }
+    }
+
+    /** Row c in the app: an envelope that lies about its payload is a MALFORMED dead letter. */
+    @Test
+    void anEnvelopeClaimingMoreBytesThanItHoldsIsDeadLetteredMalformed() {
+        try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.envelope", "avro"))) {
+            byte[] header = java.util.Arrays.copyOf(io.zsync.schemas.ZsyncSerdes.streamMessage().serialize("t",
+                    io.zsync.schemas.StreamMessage.newBuilder().setId(0).setPayload(ByteBuffer.allocate(0)).build()), 10);
+            byte[] value = java.util.Arrays.copyOf(header, 20);
+            byte[] rest = {0x02, 0x06, 0x00, (byte) 0x80, (byte) 0xA8, (byte) 0xD6, (byte) 0xB9, 0x07};
+            System.arraycopy(rest, 0, value, 10, rest.length);
+            t.in.pipeInput(new TestRecord<>(bytes("liar"), value, new RecordHeaders(), t.nowInstant()));
+            byte[] honest = io.zsync.schemas.ZsyncSerdes.streamMessage().serialize("t", io.zsync.schemas.StreamMessage
+                    .newBuilder().setId(2).setPayload(ByteBuffer.wrap(bytes("p"))).build());
+            t.in.pipeInput(new TestRecord<>(bytes("next"), honest, new RecordHeaders(), t.nowInstant()));
+            assertEquals(List.of("next"), t.outKeys());
+            TestRecord<byte[], byte[]> dead = t.dlq.readRecord();
+            assertEquals("liar", string(dead.key()));
+            assertEquals("MALFORMED", header(dead, ZsyncHeaders.DLQ_REASON));
+        }
+    }
+
+    /** Rows e and f: topic names by Kafka's rule, and inputs, output and dead-letter topic apart. */
+    @Test
+    void topicSettingsAreCheckedAtStartNamingTheKey() {
+        assertRefused("zsync.dlq.topic", Map.of("zsync.dlq.topic", "orders"));
+        assertRefused("zsync.output.topic", Map.of("zsync.output.topic", "orders"));
+        assertRefused("zsync.output.topic", Map.of("zsync.output.topic", "my deliveries"));
+        assertRefused("zsync.output.topic", Map.of("zsync.output.topic", "out1,out2"));
+        assertRefused("zsync.input.topics", Map.of("zsync.input.topics", ","));
+        assertRefused("zsync.input.topics", Map.of("zsync.input.topics", "orders,,audit"));
+        // The derived dead-letter topic, <output>.dlq, is a name too: 246 characters + ".dlq" is 250.
+        assertRefused("zsync.output.topic", Map.of("zsync.output.topic", "d".repeat(246)));
+        assertRefused("zsync.output.topic", Map.of("zsync.input.topics", "orders,deliveries.dlq"));
+        assertRefused("zsync.dlq.topic", Map.of("zsync.dlq.topic", "deliveries"));
+        assertRefused("zsync.dlq.topic", Map.of("zsync.dlq.topic", "bad/name"));
+        new ZsyncAppConfig(settings(Map.of("zsync.output.topic", "d".repeat(245))));
+
+        ConfigException dsl = assertThrows(ConfigException.class, () -> ZsyncStreams.route(new StreamsBuilder(),
+                List.of("orders"), "deliveries", Map.of("zsync.dlq.topic", "orders")));
+        assertTrue(dsl.getMessage().contains("zsync.dlq.topic"), dsl.getMessage());
+        ConfigException loop = assertThrows(ConfigException.class, () -> ZsyncStreams.route(new StreamsBuilder(),
+                List.of("orders"), "orders", Map.of()));
+        assertTrue(loop.getMessage().contains("outputTopic"), loop.getMessage());
+    }
+
+    private static Map<String, Object> settings(Map<String, String> overrides) {
+        Map<String, Object> s = new HashMap<>(Map.of("zsync.input.topics", "orders,audit",
+                "zsync.output.topic", "deliveries"));
+        s.putAll(overrides);
+        return s;
+    }
+
+    private static void assertRefused(String key, Map<String, String> overrides) {
+        ConfigException e = assertThrows(ConfigException.class, () -> new ZsyncAppConfig(settings(overrides)),
+                overrides.toString());
+        assertTrue(e.getMessage().contains(key), key + " not named: " + e.getMessage());
+    }
+}
