@@ -224,7 +224,27 @@ class RealtimeBridgeConnectIT {
         Map<String, String> loop = named("in", "in");
         ConfigInfos looped = connect.validateConnectorConfig(RealtimeBridgeSourceConnector.class.getSimpleName(), loop);
         assertEquals(1, looped.errorCount(), all(looped));
-        assertTrue(errors(looped, "target.topic").contains("must not be one of source.topics"));
+        assertTrue(errors(looped, "target.topic").contains("must not be one of the input topics"),
+                errors(looped, "target.topic"));
+
+        // Issue 17, row e: a dead-letter topic among the sources would dead-letter its dead letters for ever.
+        Map<String, String> dlqLoop = named("orders,audit", "deliveries");
+        dlqLoop.put("zsync.dlq.topic", "orders");
+        ConfigInfos dlqLooped = connect.validateConnectorConfig(RealtimeBridgeSourceConnector.class.getSimpleName(),
+                dlqLoop);
+        assertEquals(1, dlqLooped.errorCount(), all(dlqLooped));
+        assertTrue(errors(dlqLooped, "zsync.dlq.topic").contains("must not be one of the input topics"),
+                all(dlqLooped));
+
+        // Row f: every topic name by Kafka's rule, the derived <target>.dlq too.
+        for (String bad : new String[] {"my deliveries", "out1,out2", "d".repeat(246)}) {
+            Map<String, String> named = named("in", "out");
+            named.put("target.topic", bad);
+            ConfigInfos badName = connect.validateConnectorConfig(RealtimeBridgeSourceConnector.class.getSimpleName(),
+                    named);
+            assertEquals(1, badName.errorCount(), all(badName));
+            assertTrue(errors(badName, "target.topic").contains("topic name"), all(badName));
+        }
 
         Map<String, String> missing = named("in", "out");
         missing.remove("source.topics");

@@ -1,0 +1,81 @@
+package io.zsync.connector;
+
+import io.zsync.connector.bridge.BridgeConfig;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 17, row h for the connector: what {@code start()} refuses ({@link BridgeConfig}'s constructor),
+ * {@code validate()} reports, on the key the refusal names. The REST path is exercised in
+ * {@link RealtimeBridgeConnectIT}; this runs the same {@code validate()} over many settings without a broker.
+ */
+class ConnectorValidateTest {
+
+    private static Map<String, String> base() {
+        Map<String, String> c = new HashMap<>();
+        c.put("source.bootstrap.servers", "localhost:9092");
+        c.put("source.topics", "orders,audit");
+        c.put("target.topic", "deliveries");
+        return c;
+    }
+
+    @Test
+    void validateReportsWhatStartRefusesOnTheKeyItNames() {
+        List<Map<String, String>> cases = List.of(
+                Map.of(),
+                Map.of("zsync.dlq.topic", "orders"),
+                Map.of("zsync.dlq.topic", "deliveries"),
+                Map.of("zsync.dlq.topic", "audit-dead"),
+                Map.of("target.topic", "orders"),
+                Map.of("target.topic", "my deliveries"),
+                Map.of("target.topic", "out1,out2"),
+                Map.of("target.topic", "d".repeat(246)),
+                Map.of("target.topic", "d".repeat(245)),
+                Map.of("source.topics", ","),
+                Map.of("source.topics", "orders,,audit"),
+                Map.of("source.topics", "deliveries.dlq"),
+                Map.of("zsync.priority.topics", "orders:HIGH,my topic:LOW"),
+                Map.of("zsync.deadline.ttl.ms", "-1"),
+                Map.of("zsync.deadline.ttl.ms", Long.toString(Long.MAX_VALUE)),
+                Map.of("zsync.backpressure", "spill"),
+                Map.of("zsync.rate.burst", "0"),
+                Map.of("zsync.buffer.max.bytes", "0"));
+        for (Map<String, String> overrides : cases) {
+            Map<String, String> settings = base();
+            settings.putAll(overrides);
+            String refusedKey = null;
+            try {
+                new BridgeConfig(settings);
+            } catch (ConfigException e) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("for configuration ([^:]+):")
+                        .matcher(e.getMessage());
+                refusedKey = m.find() ? m.group(1) : "(unnamed: " + e.getMessage() + ")";
+            }
+            Config result = new RealtimeBridgeSourceConnector().validate(settings);
+            List<String> withErrors = result.configValues().stream().filter(v -> !v.errorMessages().isEmpty())
+                    .map(ConfigValue::name).toList();
+            if (refusedKey == null) {
+                assertEquals(List.of(), withErrors, "accepted by start, so by validate: " + overrides);
+            } else {
+                assertEquals(List.of(refusedKey), withErrors, "refused by start on " + refusedKey + ": " + overrides);
+            }
+        }
+    }
+
+    @Test
+    void aDeadLetterTopicAmongTheSourcesIsRefusedOnItsOwnKey() {
+        Map<String, String> settings = base();
+        settings.put("zsync.dlq.topic", "orders");
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> new BridgeConfig(settings));
+        assertTrue(e.getMessage().contains("zsync.dlq.topic") && e.getMessage().contains("for ever"), e.getMessage());
+    }
+}
