@@ -53,8 +53,9 @@ public final class ZsyncConfig extends AbstractConfig {
     public static final String BUFFER_MAX_RECORDS_CONFIG = "zsync.buffer.max.records";
     private static final String BUFFER_MAX_RECORDS_DOC = "The most records buffered for priority ordering.";
     public static final String BUFFER_MAX_BYTES_CONFIG = "zsync.buffer.max.bytes";
-    private static final String BUFFER_MAX_BYTES_DOC = "The most payload bytes buffered; a larger record is"
-            + " dead-lettered as TOO_LARGE.";
+    private static final String BUFFER_MAX_BYTES_DOC = "The most bytes buffered; a larger record is dead-lettered as"
+            + " TOO_LARGE. A record's bytes are its size in Kafka's record format (key, value, headers and their"
+            + " length prefixes), the same in the Streams app and the Connect bridge.";
 
     public static final String RATE_LIMIT_CONFIG = "zsync.rate.limit";
     private static final String RATE_LIMIT_DOC = "Records per second delivered (token bucket); 0 means no limit.";
@@ -62,7 +63,8 @@ public final class ZsyncConfig extends AbstractConfig {
     private static final String RATE_BURST_DOC = "Records delivered back to back after a quiet period. -1 (default)"
             + " means one tenth of a second's worth, at least 1.";
     public static final String RATE_BYTES_CONFIG = "zsync.rate.bytes";
-    private static final String RATE_BYTES_DOC = "Payload bytes per second delivered; 0 means no limit.";
+    private static final String RATE_BYTES_DOC = "Bytes per second delivered, each record counted at its size in"
+            + " Kafka's record format (as zsync.buffer.max.bytes counts it); 0 means no limit.";
     public static final String RATE_SCOPE_CONFIG = "zsync.rate.scope";
     private static final String RATE_SCOPE_DOC = "task: each task gets the configured rate; application: the rate"
             + " is for the whole application, each task taking the share of input partitions it owns.";
