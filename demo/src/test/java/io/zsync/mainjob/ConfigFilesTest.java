@@ -65,8 +65,8 @@ class ConfigFilesTest {
                 } else {
                     // A build output: the name the build gives it, there once mvn package ran.
                     assertTrue(source.equals("./connector/target/zsync-connector-" + VERSION)
-                            || source.equals("./processors/target/app")
-                            || source.equals("./processors/target/zsync-processors-" + VERSION + ".jar"),
+                            || source.equals("./streams-app/target/app")
+                            || source.equals("./streams-app/target/zsync-streams-app-" + VERSION + ".jar"),
                             service.getKey() + " mounts " + source + ", which the build does not make");
                     if (Files.exists(ROOT.resolve("connector/target/zsync-connector-" + VERSION + ".zip"))) {
                         assertTrue(Files.exists(file), source + " is missing although the build ran");

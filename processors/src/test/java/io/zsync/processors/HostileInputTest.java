@@ -2,7 +2,6 @@ package io.zsync.processors;
 
 import io.zsync.kafka.ZsyncConfig;
 import io.zsync.kafka.ZsyncHeaders;
-import io.zsync.processors.app.ZsyncAppConfig;
 import io.zsync.stream.ManualTimeSource;
 import io.zsync.stream.Priority;
 import io.zsync.stream.StreamMessage;
@@ -10,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -165,40 +163,17 @@ class HostileInputTest {
         }
     }
 
-    /** Rows e and f: topic names by Kafka's rule, and inputs, output and dead-letter topic apart. */
+    /** Rows e and f in the DSL: the topics route and addTo are given are checked as the app's settings are. */
     @Test
-    void topicSettingsAreCheckedAtStartNamingTheKey() {
-        assertRefused("zsync.dlq.topic", Map.of("zsync.dlq.topic", "orders"));
-        assertRefused("zsync.output.topic", Map.of("zsync.output.topic", "orders"));
-        assertRefused("zsync.output.topic", Map.of("zsync.output.topic", "my deliveries"));
-        assertRefused("zsync.output.topic", Map.of("zsync.output.topic", "out1,out2"));
-        assertRefused("zsync.input.topics", Map.of("zsync.input.topics", ","));
-        assertRefused("zsync.input.topics", Map.of("zsync.input.topics", "orders,,audit"));
-        // The derived dead-letter topic, <output>.dlq, is a name too: 246 characters + ".dlq" is 250.
-        assertRefused("zsync.output.topic", Map.of("zsync.output.topic", "d".repeat(246)));
-        assertRefused("zsync.output.topic", Map.of("zsync.input.topics", "orders,deliveries.dlq"));
-        assertRefused("zsync.dlq.topic", Map.of("zsync.dlq.topic", "deliveries"));
-        assertRefused("zsync.dlq.topic", Map.of("zsync.dlq.topic", "bad/name"));
-        new ZsyncAppConfig(settings(Map.of("zsync.output.topic", "d".repeat(245))));
-
+    void routeRefusesATopicGraphWithALoopNamingTheKey() {
         ConfigException dsl = assertThrows(ConfigException.class, () -> ZsyncStreams.route(new StreamsBuilder(),
                 List.of("orders"), "deliveries", Map.of("zsync.dlq.topic", "orders")));
         assertTrue(dsl.getMessage().contains("zsync.dlq.topic"), dsl.getMessage());
         ConfigException loop = assertThrows(ConfigException.class, () -> ZsyncStreams.route(new StreamsBuilder(),
                 List.of("orders"), "orders", Map.of()));
         assertTrue(loop.getMessage().contains("outputTopic"), loop.getMessage());
-    }
-
-    private static Map<String, Object> settings(Map<String, String> overrides) {
-        Map<String, Object> s = new HashMap<>(Map.of("zsync.input.topics", "orders,audit",
-                "zsync.output.topic", "deliveries"));
-        s.putAll(overrides);
-        return s;
-    }
-
-    private static void assertRefused(String key, Map<String, String> overrides) {
-        ConfigException e = assertThrows(ConfigException.class, () -> new ZsyncAppConfig(settings(overrides)),
-                overrides.toString());
-        assertTrue(e.getMessage().contains(key), key + " not named: " + e.getMessage());
+        ConfigException name = assertThrows(ConfigException.class, () -> ZsyncStreams.addTo(new org.apache.kafka.streams
+                .Topology(), ZsyncStreams.processor("z", Map.of()), List.of("orders"), "my deliveries"));
+        assertTrue(name.getMessage().contains("outputTopic"), name.getMessage());
     }
 }
