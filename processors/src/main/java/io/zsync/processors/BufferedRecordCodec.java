@@ -41,47 +41,47 @@ public final class BufferedRecordCodec {
     }
 
     /**
-     * The encoded size of a record.
-     *
-     * @return bytes; more than {@link #MAX_ENCODED} means it cannot be stored
-     */
-    static long sizeOf(BufferedRecord r) {
-        long size = PREFIX + utf8Length(r.topic()) + FIXED_REST + len(r.key()) + len(r.value());
-        if (r.headers() != null) {
-            for (Header h : r.headers()) {
-                size += 4L + utf8Length(h.key()) + 4 + len(h.value());
-            }
-        }
-        return size;
-    }
-
-    /**
-     * Encodes {@code r} into a new array.
+     * Encodes {@code r} into a new array. Names are encoded before the array is sized: a string with a lone
+     * surrogate (which a processor upstream may put in a header key) encodes to fewer bytes than its
+     * UTF-8 length estimate.
      *
      * @throws IllegalArgumentException if it is larger than {@link #MAX_ENCODED}
      */
     public static byte[] encode(BufferedRecord r) {
-        long size = sizeOf(r);
+        byte[] topic = r.topic().getBytes(StandardCharsets.UTF_8);
+        int count = 0;
+        if (r.headers() != null) {
+            for (Header ignored : r.headers()) {
+                count++;
+            }
+        }
+        byte[][] keys = new byte[count][];
+        long size = PREFIX + topic.length + FIXED_REST + len(r.key()) + len(r.value());
+        int i = 0;
+        if (r.headers() != null) {
+            for (Header h : r.headers()) {
+                keys[i] = h.key().getBytes(StandardCharsets.UTF_8);
+                size += 4L + keys[i].length + 4 + len(h.value());
+                i++;
+            }
+        }
         if (size > MAX_ENCODED) {
             throw new IllegalArgumentException("a record of " + size + " encoded bytes cannot be buffered");
         }
         ByteBuffer b = ByteBuffer.allocate((int) size);
         b.put(VERSION).putLong(r.timestamp()).putInt(r.partition()).putLong(r.offset());
-        putBytes(b, r.topic().getBytes(StandardCharsets.UTF_8));
+        putBytes(b, topic);
         b.put((byte) r.priority().ordinal()).putLong(r.deadlineMicros());
         putBytes(b, r.key());
         putBytes(b, r.value());
-        int countAt = b.position();
-        b.putInt(0);
-        int count = 0;
+        b.putInt(count);
+        i = 0;
         if (r.headers() != null) {
             for (Header h : r.headers()) {
-                putBytes(b, h.key().getBytes(StandardCharsets.UTF_8));
+                putBytes(b, keys[i++]);
                 putBytes(b, h.value());
-                count++;
             }
         }
-        b.putInt(countAt, count);
         return b.array();
     }
 
@@ -232,7 +232,4 @@ public final class BufferedRecordCodec {
         return bytes == null ? 0 : bytes.length;
     }
 
-    private static long utf8Length(String s) {
-        return org.apache.kafka.common.utils.Utils.utf8Length(s);
-    }
 }
