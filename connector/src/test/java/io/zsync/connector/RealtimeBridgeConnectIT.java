@@ -210,6 +210,51 @@ class RealtimeBridgeConnectIT {
         assertEquals(List.of("a", "b"), out.stream().map(r -> text(r.value())).sorted().toList());
     }
 
+    /**
+     * Issue 17, rows c and d in the bridge: an envelope whose deadline is Long.MIN_VALUE µs, one that claims
+     * a 10^9-byte payload in 20 bytes, and a record with a 70,000-byte header key; the task neither dies
+     * nor loops, the two envelopes are MALFORMED dead letters and the rest arrives.
+     */
+    @Test
+    void hostileRecordsAreDeadLetteredAndTheTaskGoesOn() throws Exception {
+        connect.kafka().createTopic("hostile", 1);
+        connect.kafka().createTopic("calm", 1);
+        connect.kafka().createTopic("calm.dlq", 1);
+        TestInput.awaitReady(connect.kafka().bootstrapServers(), "hostile", "calm", "calm.dlq");
+        Map<String, String> c = bridge("hostile", "calm");
+        c.put("zsync.envelope", "avro");
+        c.put("zsync.rate.limit", "100");
+        connect.configureConnector("hostile", c);
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("hostile", 1, "bridge running");
+        byte[] minDeadline = io.zsync.schemas.ZsyncSerdes.streamMessage().serialize("hostile",
+                io.zsync.schemas.StreamMessage.newBuilder().setId(1)
+                        .setDeadline(java.time.Instant.EPOCH.plus(Long.MIN_VALUE, java.time.temporal.ChronoUnit.MICROS))
+                        .setPayload(java.nio.ByteBuffer.wrap(bytes("p"))).build());
+        byte[] liar = java.util.Arrays.copyOf(minDeadline, 20);
+        byte[] rest = {0x02, 0x06, 0x00, (byte) 0x80, (byte) 0xA8, (byte) 0xD6, (byte) 0xB9, 0x07, 0, 0};
+        System.arraycopy(rest, 0, liar, 10, rest.length);
+        byte[] honest = io.zsync.schemas.ZsyncSerdes.streamMessage().serialize("hostile",
+                io.zsync.schemas.StreamMessage.newBuilder().setId(2).setPayload(java.nio.ByteBuffer.wrap(bytes("p")))
+                        .build());
+        try (CheckedProducer producer = CheckedProducer.create(connect.kafka().bootstrapServers(), Map.of())) {
+            producer.send(new ProducerRecord<>("hostile", 0, bytes("min"), minDeadline));
+            producer.send(new ProducerRecord<>("hostile", 0, bytes("liar"), liar));
+            ProducerRecord<byte[], byte[]> longKey = new ProducerRecord<>("hostile", 0, bytes("long"), honest);
+            longKey.headers().add("h".repeat(70_000), bytes("x"));
+            producer.send(longKey);
+            producer.send(new ProducerRecord<>("hostile", 0, bytes("last"), honest));
+        }
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        consume(4, out, dead, "calm", "calm.dlq");
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("hostile", 1, "the task did not die");
+        connect.deleteConnector("hostile");
+        assertEquals(List.of("long", "last"), out.stream().map(r -> text(r.key())).toList());
+        assertEquals(List.of("min", "liar"), dead.stream().map(r -> text(r.key())).toList());
+        dead.forEach(d -> assertEquals("MALFORMED", header(d, "zsync.dlq.reason")));
+        assertEquals("x", header(out.get(0), "h".repeat(70_000)));
+    }
+
     @Test
     void validationNamesEachBadKeyAndItsAllowedValues() {
         Map<String, String> c = named("in", "out");
