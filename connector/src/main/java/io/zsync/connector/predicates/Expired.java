@@ -27,8 +27,16 @@ import org.slf4j.LoggerFactory;
  * predicates.expired.type=io.zsync.connector.predicates.Expired
  * </pre>
  *
- * <p>A header that is not a number is not treated as expired: the record passes (a zsync bridge or
- * processor downstream dead-letters it as {@code INVALID_HEADER}), and a warning is logged.
+ * <p>The header is read by {@link HeaderValues#epochMicros}, with the same result under every header
+ * converter. A header that is not a whole number of microseconds in the range of a long, or that has no
+ * value, is not treated as expired: the record passes (a zsync bridge or processor downstream
+ * dead-letters it as {@code INVALID_HEADER}), and a warning is logged. A negative deadline is before 1970:
+ * expired.
+ *
+ * <p>Without the header, a record without a timestamp, or with a negative one (Kafka's "no timestamp"),
+ * never matches; one timestamped in the future does not match before its timestamp is {@code ttl.ms} old.
+ * Any {@code ttl.ms} is allowed: one so large that the timestamp plus it is past the largest long means
+ * "never" (it is compared as an age, so nothing overflows).
  *
  * @param <R> the record type
  */
@@ -40,7 +48,8 @@ public final class Expired<R extends ConnectRecord<R>> implements Predicate<R> {
 
     public static final String TTL_MS_CONFIG = "ttl.ms";
     private static final String TTL_MS_DOC = "For records without a zsync.deadline header: expired when the"
-            + " timestamp is older than this many milliseconds. 0 (default): such records never match.";
+            + " timestamp is older than this many milliseconds. 0 (default): such records never match. Any value up"
+            + " to 9223372036854775807 is allowed; a record never gets that old.";
 
     /** The definition: keys, defaults, validators and docs. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
@@ -67,9 +76,12 @@ public final class Expired<R extends ConnectRecord<R>> implements Predicate<R> {
     @Override
     public boolean test(R record) {
         org.apache.kafka.connect.header.Header h = record.headers().lastWithName(ZsyncHeaders.DEADLINE);
-        if (h != null && h.value() != null) {
+        long nowMs = time.milliseconds();
+        if (h != null) {
             try {
-                return HeaderValues.epochMicros(h) < time.milliseconds() * 1_000L;
+                // deadline < now * 1000 exactly when floor(deadline / 1000) < now, and the division cannot
+                // overflow where the multiplication could.
+                return Math.floorDiv(HeaderValues.epochMicros(h), 1_000L) < nowMs;
             } catch (IllegalArgumentException e) {
                 // Logged for the first and then every 1000th, so a flood of bad headers cannot flood the log.
                 if (badHeaders++ % 1000 == 0) {
@@ -79,7 +91,13 @@ public final class Expired<R extends ConnectRecord<R>> implements Predicate<R> {
                 return false;
             }
         }
-        return ttlMs > 0 && record.timestamp() != null && record.timestamp() + ttlMs < time.milliseconds();
+        Long timestamp = record.timestamp();
+        if (ttlMs == 0 || timestamp == null || timestamp < 0 || timestamp > nowMs) {
+            return false;
+        }
+        // The age, not timestamp + ttl.ms: with 0 <= timestamp <= now the difference cannot overflow, where
+        // the sum did for a large ttl.ms and then matched every record.
+        return nowMs - timestamp > ttlMs;
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.zsync.connector.transforms;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.connect.errors.DataException;
 
 /** The byte forms of a record's key or value that zsync's transforms work on: bytes, buffers and strings. */
@@ -41,8 +40,32 @@ final class Payloads {
             return b.remaining();
         }
         if (v instanceof String s) {
-            return Utils.utf8Length(s);
+            return utf8Length(s);
         }
         return 0;
+    }
+
+    /**
+     * The UTF-8 length of {@code s} as a long: Kafka's {@code Utils.utf8Length} counts in an int, which a
+     * string of more than 715,827,882 three-byte characters overflows into a negative size.
+     */
+    static long utf8Length(String s) {
+        long count = 0;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                count++;
+            } else if (c < 0x800) {
+                count += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                count += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                count++;    // a lone surrogate, which the UTF-8 encoder replaces with '?'
+            } else {
+                count += 3;
+            }
+        }
+        return count;
     }
 }

@@ -13,9 +13,14 @@ import org.apache.kafka.connect.transforms.Transformation;
 
 /**
  * Sets the {@value ZsyncHeaders#DEADLINE} header to the record's timestamp plus {@code ttl.ms}, in epoch
- * microseconds as decimal text (a record without a timestamp counts from now), replacing an earlier one.
- * Downstream, zsync never delivers the record after it, and the {@code Expired} predicate lets Kafka's
- * {@code Filter} drop it. Key, value and tombstones are untouched.
+ * microseconds as decimal text, replacing an earlier one. Downstream, zsync never delivers the record after
+ * it, and the {@code Expired} predicate lets Kafka's {@code Filter} drop it. Key, value and tombstones are
+ * untouched.
+ *
+ * <p>A record without a timestamp, or with a negative one (Kafka's "no timestamp"; a producer refuses
+ * others), counts from now. {@code apply} never fails on the time: a deadline past
+ * {@value #MAX_DEADLINE_MICROS} µs (the largest of the 18 digits that zsync's readers take, in the year
+ * 33658), as a timestamp near the end of a long gives, is written as that value, which no clock reaches.
  *
  * @param <R> the record type
  */
@@ -28,10 +33,17 @@ public final class SetDeadline<R extends ConnectRecord<R>> implements Transforma
     private static final String TTL_MS_DOC = "How long after its timestamp a record stays deliverable, in"
             + " milliseconds.";
 
+    /**
+     * The latest deadline written, in epoch microseconds: the largest number of 18 decimal digits, the most
+     * that the bridge's and the processors' header readers take.
+     */
+    public static final long MAX_DEADLINE_MICROS = 999_999_999_999_999_999L;
+    private static final long MAX_TTL_MS = 100L * 365 * 24 * 3600 * 1000;
+
     /** The definition: keys, defaults, validators and docs. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(TTL_MS_CONFIG, Type.LONG, ConfigDef.NO_DEFAULT_VALUE,
-                    ConfigDef.Range.between(1, 100L * 365 * 24 * 3600 * 1000), Importance.HIGH, TTL_MS_DOC);
+                    ConfigDef.Range.between(1, MAX_TTL_MS), Importance.HIGH, TTL_MS_DOC);
 
     private final Time time;
     private long ttlMs;
@@ -52,8 +64,12 @@ public final class SetDeadline<R extends ConnectRecord<R>> implements Transforma
 
     @Override
     public R apply(R record) {
-        long base = record.timestamp() == null ? time.milliseconds() : record.timestamp();
-        long deadlineMicros = Math.multiplyExact(Math.addExact(base, ttlMs), 1_000L);
+        Long timestamp = record.timestamp();
+        long base = timestamp == null || timestamp < 0 ? time.milliseconds() : timestamp;
+        // Compared before adding: base >= 0 and ttl.ms <= 100 years, so neither side can overflow, and a
+        // task must not die on an ArithmeticException for one record's timestamp.
+        long deadlineMicros = base > MAX_DEADLINE_MICROS / 1_000L - ttlMs
+                ? MAX_DEADLINE_MICROS : (base + ttlMs) * 1_000L;
         return HeaderRecords.withHeader(record, ZsyncHeaders.DEADLINE, Long.toString(deadlineMicros));
     }
 

@@ -10,6 +10,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -30,12 +31,20 @@ public abstract class XorMask<R extends ConnectRecord<R>> implements Transformat
             + " repeating key given in hex; applying it twice restores the bytes. Bytes and strings (UTF-8) only.";
 
     public static final String KEY_HEX_CONFIG = "key.hex";
+    private static final String RULE = "must be an even number of hex digits (0-9, a-f), at least 2";
     private static final String KEY_HEX_DOC = "The mask key as hex digits, e.g. 5a3c0f (an even number, at least 2).";
 
     /** The definition: keys, defaults, validators and docs. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(KEY_HEX_CONFIG, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(
-                    (key, value) -> parse(key, ((org.apache.kafka.common.config.types.Password) value).value()),
+                    (key, value) -> {
+                        // Connect's validate calls this with null for a missing key (and reports that apart):
+                        // a ConfigException, where a NullPointerException would fail the whole validation.
+                        if (!(value instanceof Password p) || p.value() == null) {
+                            throw new ConfigException(key, null, RULE);
+                        }
+                        parse(key, p.value());
+                    },
                     () -> "an even number of hex digits, at least 2"), Importance.HIGH, KEY_HEX_DOC);
 
     private final HardwareAccel accel = HardwareAccel.init();
@@ -52,7 +61,7 @@ public abstract class XorMask<R extends ConnectRecord<R>> implements Transformat
             return XorKey.fromHex(hex);
         } catch (IllegalArgumentException e) {
             // The message would repeat the key; it is a secret, so only the rule is given.
-            throw new ConfigException(name, "[hidden]", "must be an even number of hex digits (0-9, a-f), at least 2");
+            throw new ConfigException(name, "[hidden]", RULE);
         }
     }
 

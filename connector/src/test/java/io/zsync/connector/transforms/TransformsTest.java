@@ -87,6 +87,39 @@ class TransformsTest {
     }
 
     @Test
+    void setDeadlineNeverThrowsOnTheTimeAndSaturatesAtTheLargestDeadlineZsyncReads() {
+        MockTime time = new MockTime(0, T0, 0);
+        long maxTtl = 100L * 365 * 24 * 3600 * 1000;
+        java.util.Random random = new java.util.Random(11);
+        java.util.List<Long> timestamps = new java.util.ArrayList<>(java.util.Arrays.asList(null, Long.MIN_VALUE, -1L,
+                0L, T0, SetDeadline.MAX_DEADLINE_MICROS / 1_000 - maxTtl, SetDeadline.MAX_DEADLINE_MICROS / 1_000,
+                Long.MAX_VALUE / 1_000, Long.MAX_VALUE / 1_000 + 1, Long.MAX_VALUE - 1, Long.MAX_VALUE));
+        for (int i = 0; i < 2_000; i++) {
+            timestamps.add(random.nextLong());
+        }
+        for (long ttl : new long[] {1, 30_000, maxTtl}) {
+            SetDeadline<SourceRecord> t = new SetDeadline<>(time);
+            t.configure(Map.of("ttl.ms", Long.toString(ttl)));
+            for (Long timestamp : timestamps) {
+                SourceRecord in = new SourceRecord(null, null, "topic", 0, null, "k", null, "v", timestamp);
+                String deadline = header(t.apply(in), ZsyncHeaders.DEADLINE);
+                // Without a timestamp, or with Kafka's negative "none", from now; past 18 digits, the largest.
+                long base = timestamp == null || timestamp < 0 ? T0 : timestamp;
+                java.math.BigInteger exact = java.math.BigInteger.valueOf(base).add(java.math.BigInteger.valueOf(ttl))
+                        .multiply(java.math.BigInteger.valueOf(1_000));
+                long expected = exact.min(java.math.BigInteger.valueOf(SetDeadline.MAX_DEADLINE_MICROS)).longValueExact();
+                assertEquals(Long.toString(expected), deadline, "timestamp " + timestamp + ", ttl.ms " + ttl);
+                assertTrue(deadline.matches("[0-9]{1,18}"), deadline);
+            }
+        }
+        // The row value: a record with a huge timestamp does not kill the task.
+        SetDeadline<SourceRecord> t = new SetDeadline<>(time);
+        t.configure(Map.of("ttl.ms", "30000"));
+        SourceRecord huge = new SourceRecord(null, null, "topic", 0, null, "k", null, "v", Long.MAX_VALUE);
+        assertEquals("999999999999999999", header(t.apply(huge), ZsyncHeaders.DEADLINE));
+    }
+
+    @Test
     void xorMaskTwiceRestoresTheBytesAndTurnsStringsIntoBytes() {
         XorMask.Value<SourceRecord> value = new XorMask.Value<>();
         value.configure(Map.of("key.hex", "5a3c0f"));
