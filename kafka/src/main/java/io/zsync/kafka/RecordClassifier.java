@@ -154,7 +154,10 @@ public final class RecordClassifier {
         return true;
     }
 
-    /** Decimal ASCII digits to a non-negative long; -1 if empty, not digits, or too large. */
+    /**
+     * Decimal ASCII digits to a non-negative long; -1 if empty, not digits, or more than 18 digits (over
+     * {@link ZsyncHeaders#MAX_DEADLINE_MICROS}).
+     */
     static long parseMicros(byte[] digits) {
         if (digits == null || digits.length == 0 || digits.length > 18) {
             return -1;

@@ -118,6 +118,9 @@ public final class ZsyncConfig extends AbstractConfig {
         def.define(RATE_LIMIT_CONFIG, Type.LONG, 0L, ConfigDef.Range.between(0, 1_000_000_000L), Importance.HIGH,
                         RATE_LIMIT_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT, "Records/s")
                 .define(RATE_BURST_CONFIG, Type.LONG, -1L, ConfigDef.LambdaValidator.with((key, value) -> {
+                    if (value == null) {
+                        return; // not a number: ConfigDef reports the parse error on its own
+                    }
                     long v = (Long) value;
                     if (v != -1 && (v < 1 || v > 1_000_000_000L)) {
                         throw new ConfigException(key, value, "must be -1 (a tenth of the rate) or 1 to 1000000000");

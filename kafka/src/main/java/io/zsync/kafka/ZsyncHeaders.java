@@ -6,6 +6,11 @@ public final class ZsyncHeaders {
     public static final String PRIORITY = "zsync.priority";
     /** A record's absolute deadline in epoch microseconds, decimal ASCII. */
     public static final String DEADLINE = "zsync.deadline";
+    /**
+     * The largest {@value #DEADLINE} value zsync reads: 18 decimal digits (year 33658), so that no value it
+     * accepts can overflow a long. A writer clamps to it; a longer header is {@code INVALID_HEADER}.
+     */
+    public static final long MAX_DEADLINE_MICROS = 999_999_999_999_999_999L;
     /** Why a record was dead-lettered. */
     public static final String DLQ_REASON = "zsync.dlq.reason";
     /** The dead letter's source topic. */

@@ -37,7 +37,7 @@ public final class SetDeadline<R extends ConnectRecord<R>> implements Transforma
      * The latest deadline written, in epoch microseconds: the largest number of 18 decimal digits, the most
      * that the bridge's and the processors' header readers take.
      */
-    public static final long MAX_DEADLINE_MICROS = 999_999_999_999_999_999L;
+    public static final long MAX_DEADLINE_MICROS = ZsyncHeaders.MAX_DEADLINE_MICROS;
     private static final long MAX_TTL_MS = 100L * 365 * 24 * 3600 * 1000;
 
     /** The definition: keys, defaults, validators and docs. */
