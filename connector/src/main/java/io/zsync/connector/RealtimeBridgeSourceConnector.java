@@ -185,5 +185,11 @@ public final class RealtimeBridgeSourceConnector extends SourceConnector {
                 return;
             }
         }
+        // A key the connector passes through without declaring it (a source.* client setting): reported on
+        // its own entry, so the REST answer names it.
+        ConfigValue v = new ConfigValue(key);
+        v.addErrorMessage(message);
+        values.add(v);
     }
+
 }

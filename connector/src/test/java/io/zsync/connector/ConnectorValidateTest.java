@@ -47,7 +47,12 @@ class ConnectorValidateTest {
                 Map.of("zsync.deadline.ttl.ms", Long.toString(Long.MAX_VALUE)),
                 Map.of("zsync.backpressure", "spill"),
                 Map.of("zsync.rate.burst", "0"),
-                Map.of("zsync.buffer.max.bytes", "0"));
+                Map.of("zsync.buffer.max.bytes", "0"),
+                Map.of("source.security.protocol", "NOPE"),
+                Map.of("source.auto.offset.reset", "sometimes"),
+                Map.of("source.max.poll.records", "many"),
+                Map.of("source.request.timeout.ms", "-5"),
+                Map.of("source.max.poll.records", "7", "source.security.protocol", "PLAINTEXT"));
         for (Map<String, String> overrides : cases) {
             Map<String, String> settings = base();
             settings.putAll(overrides);

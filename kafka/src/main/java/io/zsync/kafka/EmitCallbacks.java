@@ -59,10 +59,16 @@ public final class EmitCallbacks implements MessageHandler, DeadLetterListener {
         }
     }
 
-    /** Throws the first exception a callback caught, if any; the task must fail with it. */
+    /**
+     * Throws the first exception a callback caught, if any, once: the task must fail with it. It is
+     * forgotten as it is thrown, so a host that catches it and goes on (a Streams
+     * {@code processing.exception.handler} that continues) is not failed again by it on every later call;
+     * the records whose emit was skipped are still where a restart finds them.
+     */
     public void rethrow() {
         RuntimeException f = failure;
         if (f != null) {
+            failure = null;
             throw f;
         }
     }

@@ -1,7 +1,5 @@
 package io.zsync.kafka;
 
-import java.time.Instant;
-
 /**
  * Time arithmetic on epoch microseconds that saturates instead of overflowing. Kafka lets a producer
  * write any non-negative long as a record timestamp (a timestamp in nanoseconds by mistake is common) and a
@@ -11,7 +9,6 @@ import java.time.Instant;
  */
 public final class EpochMicros {
     private static final long MICROS_PER_MILLI = 1_000L;
-    private static final long MICROS_PER_SECOND = 1_000_000L;
 
     private EpochMicros() {
     }
@@ -35,17 +32,5 @@ public final class EpochMicros {
             return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
         return sum;
-    }
-
-    /**
-     * The instant in epoch microseconds, or -1 when it is before the epoch or after the last microsecond a
-     * long holds (year 294247).
-     */
-    public static long of(Instant instant) {
-        long seconds = instant.getEpochSecond();
-        if (seconds < 0 || seconds > Long.MAX_VALUE / MICROS_PER_SECOND - 1) {
-            return -1;
-        }
-        return seconds * MICROS_PER_SECOND + instant.getNano() / 1_000;
     }
 }

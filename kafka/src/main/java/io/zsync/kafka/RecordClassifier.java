@@ -1,16 +1,12 @@
 package io.zsync.kafka;
 
-import io.zsync.schemas.SingleObjectSerde;
 import io.zsync.schemas.StreamMessage;
-import io.zsync.schemas.ZsyncSerdes;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.Priority;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -35,7 +31,6 @@ public final class RecordClassifier {
     private final Map<String, Priority> topicPriorities;
     private final long ttlMicros;
     private final boolean envelope;
-    private final SingleObjectSerde<StreamMessage> serde = ZsyncSerdes.streamMessage();
 
     /**
      * @param config the validated settings
@@ -59,7 +54,7 @@ public final class RecordClassifier {
     public Classification classify(String topic, long timestampMs, Headers headers, byte[] value) {
         Priority topicLevel = topicPriorities.getOrDefault(topic, defaultPriority);
         if (envelope && value != null) {
-            return fromEnvelope(topic, timestampMs, value);
+            return fromEnvelope(timestampMs, value);
         }
         Priority priority = topicLevel;
         Header p = headers == null ? null : headers.lastHeader(ZsyncHeaders.PRIORITY);
@@ -90,25 +85,14 @@ public final class RecordClassifier {
         return Classification.of(priority, deadline);
     }
 
-    private Classification fromEnvelope(String topic, long timestampMs, byte[] value) {
-        StreamMessage m;
-        try {
-            m = serde.deserialize(topic, value);
-        } catch (RuntimeException e) {
-            // SerializationException for what the serde recognises; anything else Avro throws on bytes it
-            // was never meant to read is the same verdict: no record of a strange value may fail the task.
-            return Classification.failed(DeadLetterReason.MALFORMED, e.getMessage());
+    private Classification fromEnvelope(long timestampMs, byte[] value) {
+        EnvelopeReader.Envelope e = EnvelopeReader.read(value);
+        if (e.failure() != null) {
+            return Classification.failed(DeadLetterReason.MALFORMED, e.failure());
         }
-        Instant deadline = m.getDeadline();
-        if (deadline == null) {
-            return Classification.of(Priority.valueOf(m.getPriority().name()), ttlDeadline(timestampMs));
-        }
-        long micros = EpochMicros.of(deadline);
-        if (micros < 0) {
-            return Classification.failed(DeadLetterReason.MALFORMED, "envelope deadline " + deadline
-                    + " is outside 1970-01-01 to the year 294247 (epoch microseconds in a long)");
-        }
-        return Classification.of(Priority.valueOf(m.getPriority().name()), micros);
+        long deadline = e.deadlineMicros() == io.zsync.stream.StreamMessage.NO_DEADLINE ? ttlDeadline(timestampMs)
+                : e.deadlineMicros();
+        return Classification.of(e.priority(), deadline);
     }
 
     /** Timestamp + TTL in epoch µs, saturating: a deadline past what a long holds means none. */

@@ -76,6 +76,18 @@ public final class TopicNames {
         }
     }
 
+    private static void collision(String key, String value, String otherKey, String other) {
+        collision(key, value, otherKey, other, value);
+    }
+
+    private static void collision(String key, String value, String otherKey, String other, String name) {
+        if (!name.equals(other) && Topic.hasCollision(name, other)) {
+            throw new KeyedConfigException(key, value, "gives the topic '" + name + "', which collides with '" + other
+                    + "' (" + otherKey + "): Kafka treats '.' and '_' in topic names as the same and refuses to"
+                    + " create one while the other exists");
+        }
+    }
+
     /**
      * Checks what one part reads and writes: every name valid (the dead-letter topic too when it is derived
      * from the output, {@code <output>.dlq}), and inputs, output and dead-letter topic pairwise distinct.
@@ -126,5 +138,12 @@ public final class TopicNames {
             throw new KeyedConfigException(ZsyncConfig.DLQ_TOPIC_CONFIG, dlq, "must differ from the output topic ("
                     + outputKey + "): dead letters would be mixed with delivered records");
         }
+        // Kafka refuses to create a topic whose name differs from an existing one only by '.' against '_'
+        // (their metric names would collide): such a pair would fail at the first send, maybe days later.
+        for (String t : in) {
+            collision(outputKey, output, inputsKey, t);
+            collision(dlqKey, dlqDerived ? output : dlq, inputsKey, t, dlq);
+        }
+        collision(dlqKey, dlqDerived ? output : dlq, outputKey, output, dlq);
     }
 }

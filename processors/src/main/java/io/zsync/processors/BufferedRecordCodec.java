@@ -150,9 +150,8 @@ public final class BufferedRecordCodec {
     }
 
     /**
-     * Where an entry that does not decode came from, as far as its bytes still tell: a version-2 (or later)
-     * prefix gives topic, partition, offset and timestamp; a version-1 entry its partition, offset and
-     * timestamp. Never throws.
+     * Where an entry that does not decode came from, as far as its bytes still tell: a version-1 entry and
+     * a version-2 (or later) prefix give topic, partition, offset and timestamp. Never throws.
      *
      * @return the source, with {@code ""} / -1 for what cannot be read
      */
@@ -169,13 +168,18 @@ public final class BufferedRecordCodec {
                 partition = b.getInt();
                 offset = b.getLong();
             }
-            if (version >= VERSION && b.remaining() >= 4) {
-                int n = b.getInt();
-                if (n >= 0 && n <= b.remaining() && n <= 249 * 4) {
-                    byte[] t = new byte[n];
-                    b.get(t);
-                    topic = new String(t, StandardCharsets.UTF_8);
-                }
+            int n = -1;
+            if (version == VERSION_1 && b.remaining() >= 1 + 8 + 2) {
+                b.position(b.position() + 1 + 8); // priority, deadline
+                n = b.getShort() & 0xFFFF;
+            } else if (version >= VERSION && b.remaining() >= 4) {
+                n = b.getInt();
+            }
+            // A topic name is at most 249 characters of ASCII (Kafka's rule); anything longer is not one.
+            if (n >= 0 && n <= b.remaining() && n <= 249) {
+                byte[] t = new byte[n];
+                b.get(t);
+                topic = new String(t, StandardCharsets.UTF_8);
             }
         }
         return new BufferedRecord(topic, partition, offset, timestamp, null, io.zsync.stream.StreamMessage.NO_DEADLINE,

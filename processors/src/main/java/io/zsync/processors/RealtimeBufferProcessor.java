@@ -109,6 +109,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.restored.clear();
         this.nextSequence = 0;
         this.context = context;
+        ZsyncStreams.checkProcessingExceptionHandler(context.appConfigs());
         this.store = context.getStateStore(storeName);
         this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, rateShare(context),
                 callbacks);
@@ -170,8 +171,10 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     public void process(Record<byte[], byte[]> record) {
         metrics.recordIn();
         loadRestored();
+        // A record an upstream punctuator forwarded has metadata without a topic (and partition and offset
+        // -1): it did not come from a topic, which BufferedRecord writes as "".
         RecordMetadata meta = context.recordMetadata().orElse(null);
-        String topic = meta == null ? "" : meta.topic();
+        String topic = meta == null || meta.topic() == null ? "" : meta.topic();
         int partition = meta == null ? -1 : meta.partition();
         long offset = meta == null ? -1 : meta.offset();
 
@@ -198,11 +201,17 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         inFlightRecord = buffered;
         inFlightSettled = false;
         try {
+            // Throws when the buffer refuses the record (error_on_full, block timed out): nothing is held.
             admit(sequence, buffered);
-            drain();
-            if (!inFlightSettled) {
-                // Still held after this call: from here on only the store keeps it across a crash.
-                store.put(sequence, BufferedRecordCodec.encode(buffered));
+            try {
+                drain();
+            } finally {
+                if (!inFlightSettled) {
+                    // Still held after this call, or its emit failed: from here on only the store keeps it
+                    // across a crash. Also when drain threw: a processing.exception.handler that continues
+                    // commits this input offset, and the record must still be found when it is released.
+                    store.put(sequence, BufferedRecordCodec.encode(buffered));
+                }
             }
         } finally {
             inFlight = NO_SEQUENCE;

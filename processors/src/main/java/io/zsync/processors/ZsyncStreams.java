@@ -13,6 +13,8 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -165,12 +167,42 @@ public final class ZsyncStreams {
      * @throws ConfigException naming {@code zsync.block.max.ms} if it is not below {@code max.poll.interval.ms}
      */
     public static void validate(Map<?, ?> streamsSettings) {
+        checkProcessingExceptionHandler(streamsSettings);
         ZsyncConfig zsync = new ZsyncConfig(streamsSettings);
         long maxPoll = maxPollIntervalMs(streamsSettings);
         if (zsync.blockMaxMs() >= maxPoll) {
             throw new ConfigException(ZsyncConfig.BLOCK_MAX_MS_CONFIG, zsync.blockMaxMs(),
                     "must be below max.poll.interval.ms (" + maxPoll + "), or the consumer group takes a blocked"
                             + " task for dead and rebalances it away");
+        }
+    }
+
+    /**
+     * Refuses Kafka's {@code LogAndContinueProcessingExceptionHandler} (KIP-1033): it catches what the
+     * realtime processor throws to fail its task, commits the input offset and goes on, so a record the
+     * buffer refused under {@code error_on_full} or {@code block} would be skipped with only a log line.
+     * A handler of the user's own is allowed (it may continue for other nodes); it must answer FAIL for the
+     * realtime processor's node.
+     *
+     * @param streamsSettings the Streams settings (as {@code appConfigs()} or the app's properties)
+     * @throws ConfigException naming {@code processing.exception.handler}
+     */
+    public static void checkProcessingExceptionHandler(Map<?, ?> streamsSettings) {
+        Object handler = streamsSettings.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG);
+        if (handler == null) {
+            return;
+        }
+        Class<?> type = handler instanceof Class<?> c ? c : null;
+        String name = type != null ? type.getName() : handler.toString().trim();
+        boolean continues = LogAndContinueProcessingExceptionHandler.class.getName().equals(name)
+                || (type != null && LogAndContinueProcessingExceptionHandler.class.isAssignableFrom(type));
+        if (continues) {
+            throw new ConfigException(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, name, "must not be "
+                    + LogAndContinueProcessingExceptionHandler.class.getSimpleName() + " with zsync: it would skip,"
+                    + " with only a log line, the records zsync fails its task for so that they are processed again"
+                    + " (zsync.backpressure=error_on_full, block past zsync.block.max.ms). Use the default "
+                    + LogAndFailProcessingExceptionHandler.class.getSimpleName() + ", or a handler that answers FAIL"
+                    + " for zsync's processor node");
         }
     }
 

@@ -1,10 +1,12 @@
 package io.zsync.connector.bridge;
 
+import io.zsync.kafka.KeyedConfigException;
 import io.zsync.kafka.TopicNames;
 import io.zsync.kafka.ZsyncConfig;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -12,6 +14,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -99,6 +102,32 @@ public final class BridgeConfig extends AbstractConfig {
         // be one (a dead-letter topic among the sources dead-letters its own dead letters for ever); a bridge
         // that reads what it writes is never what a user meant.
         zsync.checkTopics(SOURCE_TOPICS_CONFIG, sourceTopics(), TARGET_TOPIC_CONFIG, targetTopic());
+        checkSourceClientSettings();
+    }
+
+    /**
+     * Checks the {@code source.*} client settings against the consumer's and the admin client's own
+     * definitions, as the task's consumer and the connector's admin client will read them, so that a bad
+     * one is refused here (and by {@code validate()}) naming its {@code source.} key, not at task start
+     * naming a key the user never wrote.
+     */
+    private void checkSourceClientSettings() {
+        Map<String, Object> consumer = sourceConsumerSettings("validate");
+        Map<String, Object> admin = sourceClientSettings();
+        for (Map.Entry<ConfigDef, Map<String, Object>> client : List.of(
+                Map.entry(ConsumerConfig.configDef(), consumer), Map.entry(AdminClientConfig.configDef(), admin))) {
+            Map<String, String> asText = new HashMap<>();
+            client.getValue().forEach((k, v) -> asText.put(k, v instanceof List<?> l ? String.join(",",
+                    l.stream().map(Object::toString).toList()) : String.valueOf(v)));
+            for (ConfigValue v : client.getKey().validate(asText)) {
+                if (!v.errorMessages().isEmpty() && client.getValue().containsKey(v.name())) {
+                    String key = SOURCE_PREFIX + v.name();
+                    boolean secret = SOURCE_PASSWORDS.contains(key);
+                    throw new KeyedConfigException(key, secret ? "[hidden]" : asText.get(v.name()),
+                            v.errorMessages().get(0));
+                }
+            }
+        }
     }
 
     /** The {@code zsync.*} settings. */
