@@ -42,6 +42,8 @@ class ConnectorValidateTest {
                 Map.of("source.topics", ","),
                 Map.of("source.topics", "orders,,audit"),
                 Map.of("source.topics", "deliveries.dlq"),
+                Map.of("source.topics", "deliveries_dlq"),
+                Map.of("zsync.dlq.topic", "orders_x", "source.topics", "orders.x"),
                 Map.of("zsync.priority.topics", "orders:HIGH,my topic:LOW"),
                 Map.of("zsync.deadline.ttl.ms", "-1"),
                 Map.of("zsync.deadline.ttl.ms", Long.toString(Long.MAX_VALUE)),

@@ -111,7 +111,8 @@ class HostileInputTest {
         b.putInt(r.key().length).put(r.key());
         b.putInt(r.value().length).put(r.value());
         b.putInt(1);
-        b.putShort((short) 1).put(bytes("h"));
+        byte[] headerKey = r.headers().toArray()[0].key().getBytes(StandardCharsets.UTF_8);
+        b.putShort((short) headerKey.length).put(headerKey);
         b.putInt(1).put(bytes("1"));
         return java.util.Arrays.copyOf(b.array(), b.position());
     }
@@ -175,5 +176,93 @@ class HostileInputTest {
         ConfigException name = assertThrows(ConfigException.class, () -> ZsyncStreams.addTo(new org.apache.kafka.streams
                 .Topology(), ZsyncStreams.processor("z", Map.of()), List.of("orders"), "my deliveries"));
         assertTrue(name.getMessage().contains("outputTopic"), name.getMessage());
+    }
+
+    /**
+     * Review: a record an upstream processor forwards from its punctuator has no topic. With a rate limit it
+     * is buffered (stored) and delivered; a bad one is dead-lettered with an empty source topic.
+     */
+    @Test
+    void recordsForwardedByAnUpstreamPunctuatorAreBufferedAndDeadLettered() {
+        org.apache.kafka.streams.Topology topology = new org.apache.kafka.streams.Topology();
+        topology.addSource("src", new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), "ticks");
+        topology.addProcessor("ticker", () -> new org.apache.kafka.streams.processor.api.Processor<byte[], byte[],
+                byte[], byte[]>() {
+            @Override
+            public void init(org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> context) {
+                context.schedule(Duration.ofSeconds(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+                        now -> {
+                            context.forward(new org.apache.kafka.streams.processor.api.Record<>(bytes("tick"),
+                                    bytes("v"), now));
+                            context.forward(new org.apache.kafka.streams.processor.api.Record<>(bytes("bad"), bytes("v"),
+                                    now, new RecordHeaders().add(ZsyncHeaders.PRIORITY, bytes("URGENT"))));
+                        });
+            }
+
+            @Override
+            public void process(org.apache.kafka.streams.processor.api.Record<byte[], byte[]> record) {
+            }
+        }, "src");
+        RealtimeProcessor zsync = ZsyncStreams.processor("zsync", Map.of("zsync.rate.limit", "1", "zsync.rate.burst",
+                "1"));
+        topology.addProcessor("zsync", zsync, "ticker");
+        topology.addSink(zsync.outputChild(), "out", new ByteArraySerializer(), new ByteArraySerializer(), "zsync");
+        topology.addSink(zsync.deadLetterChild(), "out.dlq", new ByteArraySerializer(), new ByteArraySerializer(),
+                "zsync");
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "punctuated");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try (TopologyTestDriver driver = new TopologyTestDriver(topology, props)) {
+            TestOutputTopic<byte[], byte[]> out = driver.createOutputTopic("out", new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+            TestOutputTopic<byte[], byte[]> dlq = driver.createOutputTopic("out.dlq", new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+            for (int i = 0; i < 4; i++) {
+                driver.advanceWallClockTime(Duration.ofSeconds(1));
+            }
+            // The processor's rate limit runs on the real clock, the driver's punctuator on its own: whatever
+            // the limit has not let out yet is in the store, encoded with an empty topic.
+            List<String> delivered = out.readRecordsToList().stream().map(r -> string(r.key())).toList();
+            assertTrue(!delivered.isEmpty() && delivered.stream().allMatch("tick"::equals), delivered.toString());
+            KeyValueStore<Long, byte[]> buffer = driver.getKeyValueStore(zsync.storeName());
+            assertEquals(4, delivered.size() + buffer.approximateNumEntries(), "every tick delivered or buffered");
+            List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
+            assertEquals(4, dead.size());
+            dead.forEach(d -> assertEquals("", header(d, ZsyncHeaders.SOURCE_TOPIC)));
+        }
+    }
+
+    /** Review: Kafka's continuing processing-exception handler would skip what zsync fails its task for. */
+    @Test
+    void theLogAndContinueProcessingExceptionHandlerIsRefusedNamingItsKey() {
+        String handler = org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler.class.getName();
+        ConfigException e = assertThrows(ConfigException.class, () -> ZsyncStreams.validate(Map.of(
+                StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler)));
+        assertTrue(e.getMessage().contains("processing.exception.handler"), e.getMessage());
+        Properties props = new Properties();
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler.class);
+        MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>(props);
+        RealtimeBufferProcessor p = new RealtimeBufferProcessor("z", "z-buffer", new ZsyncConfig(Map.of()), "o", "d",
+                ProcessorClock.system(), List.of(), PartitionCounts.fixed(Map.of()));
+        ConfigException atInit = assertThrows(ConfigException.class, () -> p.init(context));
+        assertTrue(atInit.getMessage().contains("processing.exception.handler"), atInit.getMessage());
+        ZsyncStreams.validate(Map.of(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler.class.getName()));
+    }
+
+    /** Review: a truncated version-1 entry still tells its source topic. */
+    @Test
+    void aTruncatedVersionOneEntryStillTellsItsSource() {
+        BufferedRecord r = new BufferedRecord("orders", 2, 77, 5, Priority.LOW, StreamMessage.NO_DEADLINE, bytes("k"),
+                bytes("v"), new RecordHeaders().add("h", bytes("1")));
+        byte[] truncated = java.util.Arrays.copyOf(versionOne(r), 40);
+        assertThrows(org.apache.kafka.common.errors.SerializationException.class,
+                () -> BufferedRecordCodec.decode(truncated));
+        BufferedRecord recovered = BufferedRecordCodec.recoverSource(truncated);
+        assertEquals("orders", recovered.topic());
+        assertEquals(2, recovered.partition());
+        assertEquals(77, recovered.offset());
     }
 }

@@ -24,6 +24,10 @@ class AppTopicSettingsTest {
         assertRefused("zsync.output.topic", Map.of("zsync.input.topics", "orders,deliveries.dlq"));
         assertRefused("zsync.dlq.topic", Map.of("zsync.dlq.topic", "deliveries"));
         assertRefused("zsync.dlq.topic", Map.of("zsync.dlq.topic", "bad/name"));
+        // Kafka refuses a topic that differs from another only by '.' against '_'.
+        assertRefused("zsync.output.topic", Map.of("zsync.input.topics", "orders,deliveries_dlq"));
+        assertRefused("zsync.output.topic", Map.of("zsync.input.topics", "deliveries_x", "zsync.output.topic",
+                "deliveries.x"));
         new ZsyncAppConfig(settings(Map.of("zsync.output.topic", "d".repeat(245))));
         new ZsyncAppConfig(settings(Map.of("zsync.dlq.topic", "errors")));
     }
