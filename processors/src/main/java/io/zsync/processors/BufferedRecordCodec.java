@@ -95,10 +95,8 @@ public final class BufferedRecordCodec {
         try {
             byte version = b.get();
             BufferedRecord r;
-            if (version == VERSION) {
-                r = decode2(b);
-            } else if (version == VERSION_1) {
-                r = decode1(b);
+            if (version == VERSION || version == VERSION_1) {
+                r = decode(b, version == VERSION);
             } else {
                 throw new SerializationException("buffered record has version " + version + "; this release reads "
                         + VERSION_1 + " and " + VERSION);
@@ -113,40 +111,33 @@ public final class BufferedRecordCodec {
         }
     }
 
-    private static BufferedRecord decode2(ByteBuffer b) {
+    /**
+     * Both versions: they differ only in where the topic stands (version 2 puts it in the prefix, version 1
+     * after priority and deadline) and in the width of name lengths (32 against 16 bits).
+     */
+    private static BufferedRecord decode(ByteBuffer b, boolean v2) {
         long timestamp = b.getLong();
         int partition = b.getInt();
         long offset = b.getLong();
-        String topic = text(getBytes(b));
+        String topic = v2 ? name(b, true) : null;
         Priority priority = level(b.get());
         long deadline = b.getLong();
+        if (!v2) {
+            topic = name(b, false);
+        }
         byte[] key = getBytes(b);
         byte[] value = getBytes(b);
         int count = b.getInt();
         RecordHeaders headers = new RecordHeaders();
         for (int i = 0; i < count; i++) {
-            String k = text(getBytes(b));
+            String k = name(b, v2);
             headers.add(k, getBytes(b));
         }
         return new BufferedRecord(topic, partition, offset, timestamp, priority, deadline, key, value, headers);
     }
 
-    private static BufferedRecord decode1(ByteBuffer b) {
-        long timestamp = b.getLong();
-        int partition = b.getInt();
-        long offset = b.getLong();
-        Priority priority = level(b.get());
-        long deadline = b.getLong();
-        String topic = text(getShortBytes(b));
-        byte[] key = getBytes(b);
-        byte[] value = getBytes(b);
-        int count = b.getInt();
-        RecordHeaders headers = new RecordHeaders();
-        for (int i = 0; i < count; i++) {
-            String k = text(getShortBytes(b));
-            headers.add(k, getBytes(b));
-        }
-        return new BufferedRecord(topic, partition, offset, timestamp, priority, deadline, key, value, headers);
+    private static String name(ByteBuffer b, boolean wide) {
+        return text(wide ? getBytes(b) : getShortBytes(b));
     }
 
     /**
