@@ -1,6 +1,7 @@
 package io.zsync.connector;
 
 import io.zsync.connector.bridge.BridgeConfig;
+import io.zsync.connector.bridge.BridgeRecord;
 import io.zsync.connector.bridge.PartitionProgress;
 import io.zsync.connector.bridge.TaskAssignment;
 import io.zsync.kafka.BufferMetrics;
@@ -12,22 +13,30 @@ import io.zsync.kafka.RecordIntake;
 import io.zsync.kafka.ZsyncConfig;
 import io.zsync.stream.Backpressure;
 import io.zsync.stream.DeadLetterReason;
+import io.zsync.stream.Priority;
 import io.zsync.stream.RealtimeStream;
 import io.zsync.stream.TimeSource;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -86,23 +95,44 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     private Metrics metricsRegistry;
     private BufferMetrics metrics;
 
-    /** Ids read but not yet admitted (block, buffer full), in read order. */
-    private final ArrayDeque<Long> waiting = new ArrayDeque<>();
-    private List<SourceRecord> batch;
-    /** Per partition index: the batch position of its latest record, or -1. */
-    private int[] lastInBatch = new int[0];
-    /** Per partition index: whether the task warned that its offsets went out without the pending list. */
-    private boolean[] fallbackLogged = new boolean[0];
-    private final List<PartitionProgress> touched = new ArrayList<>();
-    private long skippedOnReplay;
+    /** Records read but not yet admitted (block, buffer full): highest level first, then in read order. */
+    private final PriorityQueue<Waiting> waiting = new PriorityQueue<>(Comparator
+            .comparingInt((Waiting w) -> -w.priority().ordinal()).thenComparingLong(Waiting::order));
+    private long readOrder;
+    /** What the current poll returns, in order; its records are built with their offsets at the end. */
+    private final List<Out> out = new ArrayList<>();
+    private final Set<TopicPartition> paused = new HashSet<>();
+
+    // Written by commitRecord on the producer's thread (or the worker's, after an exactly-once commit), taken
+    // by poll: what Connect wrote is counted, what it did not is dead-lettered.
+    private final LongAdder written = new LongAdder();
+    private final AtomicLongArray writtenDeadLetters = new AtomicLongArray(DeadLetterReason.values().length);
+    private final ConcurrentLinkedQueue<BridgeRecord> notWritten = new ConcurrentLinkedQueue<>();
+    private long notWrittenCount;
+    private long lostDeadLetters;
+    private final Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory;
+
+    /** A record read and not yet admitted, with what its examination found. */
+    private record Waiting(long id, Priority priority, long deadlineMicros, long size, long order) {
+    }
+
+    /** A record the current poll returns: to the target topic when {@code reason} is null. */
+    private record Out(PartitionProgress progress, ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason) {
+    }
 
     /** Used by the worker. */
     public RealtimeBridgeSourceTask() {
-        this(TimeSource.system());
+        this(TimeSource.system(), KafkaConsumer::new);
     }
 
-    RealtimeBridgeSourceTask(TimeSource clock) {
+    /**
+     * For tests: a clock and the source consumer (e.g. a {@code MockConsumer}).
+     *
+     * @param consumerFactory makes the source consumer from its settings
+     */
+    RealtimeBridgeSourceTask(TimeSource clock, Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
         this.clock = clock;
+        this.consumerFactory = consumerFactory;
     }
 
     @Override
@@ -126,9 +156,6 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
 
         List<TopicPartition> partitions = assignment.partitions();
         progress = new PartitionProgress[partitions.size()];
-        lastInBatch = new int[partitions.size()];
-        Arrays.fill(lastInBatch, -1);
-        fallbackLogged = new boolean[partitions.size()];
         List<Map<String, Object>> keys = new ArrayList<>();
         for (int i = 0; i < partitions.size(); i++) {
             progress[i] = new PartitionProgress(partitions.get(i), i);
@@ -141,7 +168,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             return;
         }
         Map<Map<String, Object>, Map<String, Object>> stored = context.offsetStorageReader().offsets(keys);
-        consumer = new KafkaConsumer<>(config.sourceConsumerSettings(
+        consumer = consumerFactory.apply(config.sourceConsumerSettings(
                 props.getOrDefault("name", "zsync-bridge") + "-source-" + assignment.before()));
         consumer.assign(partitions);
         StringBuilder positions = new StringBuilder();
@@ -195,21 +222,26 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             if (stopping) {
                 return null;
             }
-            batch = new ArrayList<>();
             try {
+                takeCommitReports();
                 admitWaiting();
                 if (consumer == null) {
-                    Thread.sleep(pollTimeoutMs);
+                    if (out.isEmpty()) {
+                        Thread.sleep(pollTimeoutMs);
+                    }
                 } else if (waiting.isEmpty()) {
-                    read(consumer.poll(Duration.ofMillis(pollWaitMs())));
+                    read(consumer.poll(Duration.ofMillis(out.isEmpty() ? pollWaitMs() : 0)));
                 }
                 dispatch();
                 if (!waiting.isEmpty()) {
-                    // Dispatching made room: read records go in, in order, and may leave at once.
+                    // Dispatching made room: waiting records go in, highest level first, and may leave at once.
                     admitWaiting();
                     dispatch();
                 }
-                if (batch.isEmpty() && consumer != null) {
+                if (consumer != null) {
+                    pauseWideSpans();
+                }
+                if (out.isEmpty() && consumer != null) {
                     long wait = stream.nanosUntilDispatchable();
                     if (wait > 0 || !waiting.isEmpty()) {
                         // Records wait for the rate limit or for room. The consumer's wait is in whole
@@ -225,11 +257,63 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                     throw e;
                 }
             }
-            finishBatch();
+            List<SourceRecord> batch = finishBatch();
             metrics.update(clock.nanoTime());
-            List<SourceRecord> out = batch;
-            batch = null;
-            return out.isEmpty() ? null : out;
+            return batch.isEmpty() ? null : batch;
+        }
+    }
+
+    /**
+     * Kafka Connect reports each returned record written (with its metadata) or not written, from the
+     * producer's thread or, in exactly-once mode, after the transaction commits. Only a written record
+     * counts as delivered; one not written goes to the dead-letter topic in the next poll.
+     */
+    @Override
+    public void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        if (!(record instanceof BridgeRecord r)) {
+            return;
+        }
+        if (metadata == null) {
+            notWritten.add(r);
+        } else if (r.reason() == null) {
+            written.increment();
+        } else {
+            writtenDeadLetters.incrementAndGet(r.reason().ordinal());
+        }
+    }
+
+    /** Counts what Connect wrote, and dead-letters what it did not. */
+    private void takeCommitReports() {
+        metrics.recordOut(written.sumThenReset());
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            long n = writtenDeadLetters.getAndSet(reason.ordinal(), 0);
+            if (n > 0) {
+                metrics.deadLetter(reason, n);
+            }
+        }
+        BridgeRecord r;
+        while ((r = notWritten.poll()) != null) {
+            PartitionProgress p = progress[r.partitionIndex()];
+            if (r.reason() != null) {
+                // Its offset was passed when it was returned; nothing is left to send it as.
+                lostDeadLetters++;
+                LOG.log(System.Logger.Level.ERROR, "zsync bridge: Kafka Connect did not write the dead letter ({0})"
+                        + " of {1} to {2}: a transform or predicate dropped it, or errors.tolerance=all skipped its"
+                        + " failed conversion or send. The record is in neither topic", r.reason(), r.coordinates(),
+                        r.topic());
+                continue;
+            }
+            if (notWrittenCount++ == 0) {
+                LOG.log(System.Logger.Level.WARNING, "zsync bridge: Kafka Connect did not write {0} to {1} (a transform"
+                        + " or predicate dropped it, or errors.tolerance=all skipped its failed conversion or send): it"
+                        + " goes to {2} as NOT_WRITTEN, and so does every later one (logged at DEBUG)", r.coordinates(),
+                        r.topic(), dlqTopic);
+            } else {
+                LOG.log(System.Logger.Level.DEBUG, "zsync bridge: Kafka Connect did not write {0}; dead-lettered",
+                        r.coordinates());
+            }
+            p.sentAgain(r.origin().offset());
+            out.add(new Out(p, r.origin(), DeadLetterReason.NOT_WRITTEN));
         }
     }
 
@@ -247,13 +331,16 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             PartitionProgress p = byPartition.get(tp);
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
                 if (!p.accept(r)) {
-                    skippedOnReplay++;
                     continue;
                 }
                 long id = p.add(r);
                 metrics.recordIn();
-                if (!waiting.isEmpty() || !admit(p, id, r)) {
-                    waiting.add(id);
+                if (!intake.examine(r.topic(), r.timestamp(), r.key(), r.value(), r.headers())) {
+                    deadLetter(id, intake.failure());
+                    continue;
+                }
+                if (!waiting.isEmpty() || !offer(id, intake.priority(), intake.deadlineMicros(), intake.size(), r)) {
+                    waiting.add(new Waiting(id, intake.priority(), intake.deadlineMicros(), intake.size(), readOrder++));
                 }
             }
         }
@@ -261,26 +348,22 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
 
     private void admitWaiting() {
         while (!waiting.isEmpty()) {
-            long id = waiting.peekFirst();
-            PartitionProgress p = progress[PartitionProgress.indexOf(id)];
-            if (!admit(p, id, p.get(id))) {
+            Waiting w = waiting.peek();
+            PartitionProgress p = progress[PartitionProgress.indexOf(w.id())];
+            if (!offer(w.id(), w.priority(), w.deadlineMicros(), w.size(), p.get(w.id()))) {
                 return;
             }
-            waiting.pollFirst();
+            waiting.poll();
         }
     }
 
     /**
-     * Hands one read record to the stream, or dead-letters it when it is invalid or too large.
+     * Hands one examined record to the stream.
      *
      * @return false when the buffer is full under {@code block}: the caller keeps it waiting
      */
-    private boolean admit(PartitionProgress p, long id, ConsumerRecord<byte[], byte[]> r) {
-        if (!intake.examine(r.topic(), r.timestamp(), r.key(), r.value(), r.headers())) {
-            deadLetter(id, intake.failure());
-            return true;
-        }
-        boolean accepted = intake.offer(stream, id);
+    private boolean offer(long id, Priority priority, long deadlineMicros, long size, ConsumerRecord<byte[], byte[]> r) {
+        boolean accepted = intake.offer(stream, id, priority, deadlineMicros, size);
         rethrowFailure();
         if (!accepted && backpressure != Backpressure.BLOCK) {
             throw new ConnectException(RecordIntake.errorOnFullMessage(config.zsync(),
@@ -294,65 +377,68 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         rethrowFailure();
     }
 
+    /** Stops reading a partition whose offset would grow too wide (see PartitionProgress), and resumes it. */
+    private void pauseWideSpans() {
+        for (PartitionProgress p : progress) {
+            boolean wide = p.overSpan();
+            if (wide && paused.add(p.partition())) {
+                consumer.pause(List.of(p.partition()));
+                LOG.log(System.Logger.Level.INFO, "zsync bridge: {0} pauses: {1} records wait below {2} others read"
+                        + " after them; it resumes when the oldest leaves", p.partition(), p.held(),
+                        PartitionProgress.PAUSE_SPAN);
+            } else if (!wide && paused.remove(p.partition())) {
+                consumer.resume(List.of(p.partition()));
+            }
+        }
+    }
+
     // The engine calls these two on the polling thread, inside send or dispatch, through EmitCallbacks:
     // after a failure nothing more is returned, the task fails, and nothing it did not return is committed.
 
     @Override
     public void deliver(long id) {
         PartitionProgress p = progress[PartitionProgress.indexOf(id)];
-        ConsumerRecord<byte[], byte[]> r = p.settle(id);
-        metrics.recordOut();
-        add(p, new SourceRecord(p.sourcePartition(), p.plainOffset(), targetTopic, null,
-                Schema.OPTIONAL_BYTES_SCHEMA, r.key(), Schema.OPTIONAL_BYTES_SCHEMA, r.value(), r.timestamp(),
-                connectHeaders(r.headers())));
+        out.add(new Out(p, p.settle(id), null));
     }
 
     @Override
     public void deadLetter(long id, DeadLetterReason reason) {
         PartitionProgress p = progress[PartitionProgress.indexOf(id)];
-        ConsumerRecord<byte[], byte[]> r = p.settle(id);
-        metrics.deadLetter(reason);
+        out.add(new Out(p, p.settle(id), reason));
+    }
+
+    /**
+     * Builds the batch's records, each with its exact source offset, in the order they were returned (the
+     * order Connect sends them and commits their offsets).
+     */
+    private List<SourceRecord> finishBatch() {
+        if (out.isEmpty()) {
+            return List.of();
+        }
+        List<List<Map<String, Object>>> offsets = new ArrayList<>(progress.length);
+        int[] used = new int[progress.length];
+        for (PartitionProgress p : progress) {
+            offsets.add(p.batchOffsets());
+        }
+        List<SourceRecord> batch = new ArrayList<>(out.size());
         long nowMs = clock.epochMicros() / 1_000;
-        Headers headers = deadLetters.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
-        byte[] value = deadLetters.value(reason, r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.headers(),
-                nowMs);
-        add(p, new SourceRecord(p.sourcePartition(), p.plainOffset(), dlqTopic, null,
-                Schema.OPTIONAL_BYTES_SCHEMA, r.key(), Schema.OPTIONAL_BYTES_SCHEMA, value, r.timestamp(),
-                connectHeaders(headers)));
-    }
-
-    private void add(PartitionProgress p, SourceRecord record) {
-        int index = p.index();
-        if (lastInBatch[index] < 0) {
-            touched.add(p);
-        }
-        batch.add(record);
-        lastInBatch[index] = batch.size() - 1;
-    }
-
-    /** The last record of each partition in the batch carries the full offset (see PartitionProgress). */
-    private void finishBatch() {
-        for (PartitionProgress p : touched) {
-            int index = p.index();
-            int i = lastInBatch[index];
-            lastInBatch[index] = -1;
-            Map<String, Object> full = p.fullOffset();
-            if (p.plainFallbacks() > 0 && !fallbackLogged[index]) {
-                fallbackLogged[index] = true;
-                LOG.log(System.Logger.Level.WARNING, "zsync bridge: the records pending in {0} are too scattered to"
-                        + " list in its source offset (over {1} characters), so some offsets are stored without the"
-                        + " list: a restart from one repeats records delivered above offset {2} (it loses none)."
-                        + " A smaller zsync.buffer.max.records keeps the list short", p.partition(),
-                        PartitionProgress.MAX_PENDING_CHARS, p.committable());
-            }
-            SourceRecord last = batch.get(i);
-            if (full != last.sourceOffset()) {
-                batch.set(i, new SourceRecord(last.sourcePartition(), full, last.topic(), last.kafkaPartition(),
-                        last.keySchema(), last.key(), last.valueSchema(), last.value(), last.timestamp(),
-                        last.headers()));
+        for (Out o : out) {
+            int i = o.progress().index();
+            Map<String, Object> offset = offsets.get(i).get(used[i]++);
+            ConsumerRecord<byte[], byte[]> r = o.record();
+            if (o.reason() == null) {
+                batch.add(new BridgeRecord(o.progress().sourcePartition(), offset, targetTopic, r.value(),
+                        connectHeaders(r.headers()), r, i, null));
+            } else {
+                Headers headers = deadLetters.headers(r.headers(), o.reason(), r.topic(), r.partition(), r.offset(), nowMs);
+                byte[] value = deadLetters.value(o.reason(), r.topic(), r.partition(), r.offset(), r.key(), r.value(),
+                        r.headers(), nowMs);
+                batch.add(new BridgeRecord(o.progress().sourcePartition(), offset, dlqTopic, value,
+                        connectHeaders(headers), r, i, o.reason()));
             }
         }
-        touched.clear();
+        out.clear();
+        return batch;
     }
 
     private static ConnectHeaders connectHeaders(Headers headers) {
@@ -385,10 +471,15 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             // the worker, so its offsets were not committed and the next run reads it again.
             if (stream != null) {
                 long held = stream.metrics().bufferedRecords() + waiting.size();
-                if (held > 0 || skippedOnReplay > 0) {
-                    LOG.log(System.Logger.Level.INFO, "zsync bridge: task stops with {0} records not yet delivered"
-                            + " (read again on restart); {1} records skipped as delivered before the last restart",
-                            held, skippedOnReplay);
+                long skipped = 0;
+                for (PartitionProgress p : progress) {
+                    skipped += p.skipped();
+                }
+                if (held > 0 || skipped > 0 || notWrittenCount > 0) {
+                    LOG.log(System.Logger.Level.INFO, "zsync bridge: task stops with {0} records not yet returned"
+                            + " (read again on restart); {1} records skipped as written before the last restart; {2}"
+                            + " records Connect did not write dead-lettered as NOT_WRITTEN, {3} of whose dead letters"
+                            + " it did not write either", held, skipped, notWrittenCount, lostDeadLetters);
                 }
                 stream.closeNow();
                 stream = null;

@@ -16,5 +16,10 @@ public enum DeadLetterReason {
     /** The record's bytes could not be decoded (Kafka layers). */
     MALFORMED,
     /** The record is larger than the buffer's byte limit (Kafka layers and {@link RealtimeStream#send}). */
-    TOO_LARGE
+    TOO_LARGE,
+    /**
+     * Kafka Connect reported the record not written (Kafka layers): a transform or predicate dropped it, or
+     * {@code errors.tolerance=all} skipped its failed conversion or send.
+     */
+    NOT_WRITTEN
 }

@@ -106,9 +106,19 @@ public final class BufferMetrics implements AutoCloseable {
         pendingOut++;
     }
 
+    /** {@code n} more records forwarded (0 or more). */
+    public void recordOut(long n) {
+        pendingOut += n;
+    }
+
     /** One more dead letter. */
     public void deadLetter(DeadLetterReason reason) {
         pendingDropped[reason.ordinal()]++;
+    }
+
+    /** {@code n} more dead letters (0 or more). */
+    public void deadLetter(DeadLetterReason reason, long n) {
+        pendingDropped[reason.ordinal()] += n;
     }
 
     /**

@@ -3,53 +3,56 @@ package io.zsync.connector.bridge;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 
 /**
- * What one bridge task has done with one source partition, and the source offset that says so.
+ * What one bridge task has done with one source partition, and the exact source offset that says so for
+ * every record it returns.
  *
  * <p>Records are read in offset order but leave in priority order, so the task keeps every record it has
- * read and not yet delivered or dead-lettered ("pending"), in offset order. The offset committed for the
- * partition is the lowest pending one (or the next to read when none is pending), so a commit never skips a
- * record still in the buffer: a restart reads it again.
+ * read and not yet returned to the worker ("held"), in offset order. Each record a poll batch returns
+ * carries the offset that is exact if that record and every record the batch returned before it are
+ * written, and none after it: that is what Kafka Connect commits. At-least-once
+ * ({@code WorkerSourceTask}) commits the offset of the last record of the prefix the producer acknowledged;
+ * exactly-once ({@code ExactlyOnceWorkerSourceTask}) commits, with the transaction, the offset of the last
+ * record of each partition it dispatched, also when it stops part-way through a batch or a transform drops
+ * the batch's last record. So after any commit a restart reads again exactly the records not written: the
+ * held ones and those returned after the committed one (the format is in {@link SourceOffsets}).
  *
- * <p>Reading from there again would also repeat the records above it that were already delivered. To
- * avoid that (exactly-once mode must not duplicate), the last record of each partition in a poll batch
- * carries the <em>full</em> offset: {@code offset} (lowest pending), {@code next} (the next offset to
- * read) and {@code pending} (the offsets below {@code next} still pending, as ranges of consecutive
- * offsets, e.g. {@code 5,7-9}). After a restart, a record below {@code next} that is not pending was
- * delivered before and is skipped. Connect's exactly-once mode commits the offsets of a poll batch with
- * it, and the latest record's offset per partition is the one written, so that is the one that must be
- * full. The other records carry only {@code offset}, which in at-least-once mode is all a commit needs.
+ * <p>A record Connect reports as not written (a transform or predicate dropped it, or
+ * {@code errors.tolerance=all} skipped its failed conversion or send) was counted as written by the offsets
+ * of the records returned after it; the task returns a dead letter for it in its next poll
+ * ({@link #sentAgain}). A worker crash between the commit that passed it and that dead letter's write
+ * leaves the record only in the task's log line.
  *
- * <p>The pending list is bounded: a source offset is one record in the offsets topic, which the broker
- * limits to 1 MB by default. When the list would pass {@link #MAX_PENDING_CHARS}, the last record carries
- * the plain offset instead: a restart from it repeats delivered records above the lowest pending one, and
- * loses none.
+ * <p>The offset's size is bounded by admission, not by a fallback: the encoded set spans the offsets from
+ * the lowest held record to the next to read, and once that span reaches {@link #PAUSE_SPAN} the task
+ * stops reading the partition ({@link #overSpan()}) until the lowest held record leaves. At most
+ * {@value #PAUSE_SPAN} offsets plus one poll's records, it never needs more than about 16 KB as a bitmap.
  *
  * <p>Not thread-safe: only the task's polling thread uses it.
  */
 public final class PartitionProgress {
-    static final String OFFSET = "offset";
-    static final String NEXT = "next";
-    static final String PENDING = "pending";
+    private static final System.Logger LOG = System.getLogger(PartitionProgress.class.getName());
 
     /** Low bits of a record id: the record's sequence in its partition; the high bits: the partition's index. */
     static final int SEQUENCE_BITS = 40;
     private static final long SEQUENCE_MASK = (1L << SEQUENCE_BITS) - 1;
     private static final int INITIAL_CAPACITY = 64;
-    /** The longest pending list a full offset carries (a quarter of the broker's default record limit). */
-    public static final int MAX_PENDING_CHARS = 256 * 1024;
+    /** The span (offsets from the lowest held record to the next to read) at which reading the partition pauses. */
+    public static final int PAUSE_SPAN = 131_072;
 
     private final TopicPartition partition;
     private final int index;
     private final long idBase;
     private final Map<String, Object> sourcePartition;
+    private final int pauseSpan;
 
-    // Pending records in offset order at [head, tail); a settled one leaves a null record until compaction.
+    // Held records in offset order at [head, tail); a returned one leaves a null record until compaction.
     private long[] offsets = new long[INITIAL_CAPACITY];
     private long[] sequences = new long[INITIAL_CAPACITY];
     @SuppressWarnings("unchecked")
@@ -60,29 +63,30 @@ public final class PartitionProgress {
     /** The next offset to read; -1 until known. */
     private long next = -1;
 
-    // After a restart: below replayUntil, only offsets inside [replayStarts[i], replayEnds[i]] are pending.
+    // After a restart: below replayUntil, only offsets inside [replayStarts[i], replayEnds[i]] are to be read.
+    private long storedOffset = -1;
     private long replayUntil = -1;
     private long[] replayStarts = new long[0];
     private long[] replayEnds = new long[0];
     private int replayCursor;
+    private long skipped;
 
-    private Map<String, Object> plainOffset;
-    private long plainOffsetValue = -1;
-    private final int maxPendingChars;
-    private long plainFallbacks;
+    // The offsets the current poll batch returned, in the order it returned them.
+    private long[] sent = new long[INITIAL_CAPACITY];
+    private int sentCount;
 
     /**
      * @param partition the source partition
      * @param index     its index among the task's partitions, which record ids carry
      */
     public PartitionProgress(TopicPartition partition, int index) {
-        this(partition, index, MAX_PENDING_CHARS);
+        this(partition, index, PAUSE_SPAN);
     }
 
-    PartitionProgress(TopicPartition partition, int index, int maxPendingChars) {
-        this.maxPendingChars = maxPendingChars;
+    PartitionProgress(TopicPartition partition, int index, int pauseSpan) {
         this.partition = partition;
         this.index = index;
+        this.pauseSpan = pauseSpan;
         this.idBase = (long) index << SEQUENCE_BITS;
         // Connect finds stored offsets by the serialized key, so its field order must be the same in every
         // JVM: Map.copyOf/Map.of iterate in an order salted per JVM, which would lose the offsets on restart.
@@ -113,49 +117,97 @@ public final class PartitionProgress {
     }
 
     /**
-     * Resumes from an offset this class wrote.
+     * Resumes from a stored offset ({@link SourceOffsets}).
      *
      * @param stored the stored source offset, or null when there is none
      * @return where to position the consumer, or -1 to use its reset policy
+     * @throws ConnectException naming the partition and the field when the stored offset is malformed
      */
     public long restore(Map<String, ?> stored) {
-        if (stored == null || stored.get(OFFSET) == null) {
+        SourceOffsets.Resume resume;
+        try {
+            resume = SourceOffsets.parse(stored);
+        } catch (IllegalArgumentException e) {
+            throw new ConnectException("zsync bridge: the stored source offset of " + partition + " is malformed: "
+                    + e.getMessage() + "; it is " + stored + ". Write a valid one with PATCH /connectors/<name>/offsets"
+                    + " ({\"offset\": N} resumes at N) or reset it with DELETE /connectors/<name>/offsets");
+        }
+        if (resume == null) {
             return -1;
         }
-        long offset = ((Number) stored.get(OFFSET)).longValue();
-        next = offset;
-        Object until = stored.get(NEXT);
-        if (until != null && ((Number) until).longValue() > offset) {
-            replayUntil = ((Number) until).longValue();
-            parseRanges(String.valueOf(stored.get(PENDING)));
+        storedOffset = resume.offset();
+        next = resume.offset();
+        if (resume.skips()) {
+            replayUntil = resume.next();
+            replayStarts = resume.starts();
+            replayEnds = resume.ends();
+            replayCursor = 0;
         }
-        return offset;
+        return resume.offset();
     }
 
     /**
      * Called for every record read, in offset order.
      *
-     * @return false when the record was delivered before a restart and is to be skipped
+     * @return false when the record was written before a restart and is to be skipped
+     * @throws ConnectException when the log went back below records still held (it was deleted and
+     *                          recreated while the task ran): a restart resumes from the stored offsets
      */
     public boolean accept(ConsumerRecord<byte[], byte[]> record) {
         long o = record.offset();
+        if (next >= 0 && o < next) {
+            logReset(o);
+        }
         next = o + 1;
         if (replayUntil < 0) {
             return true;
         }
         if (o >= replayUntil) {
-            replayUntil = -1;
-            replayStarts = replayEnds = new long[0];
+            endReplay();
             return true;
         }
         while (replayCursor < replayEnds.length && replayEnds[replayCursor] < o) {
             replayCursor++;
         }
-        return replayCursor < replayEnds.length && replayStarts[replayCursor] <= o;
+        if (replayCursor < replayEnds.length && replayStarts[replayCursor] <= o) {
+            return true;
+        }
+        skipped++;
+        return false;
     }
 
     /**
-     * Records an accepted record as pending.
+     * The consumer read below the offset this partition expected: after a restart, the stored offset was
+     * out of range and the consumer reset (the topic was deleted and recreated, or the source is now
+     * another cluster). Nothing recorded about the old log may skip a record of the new one.
+     */
+    private void logReset(long o) {
+        if (head < tail && offsets[tail - 1] >= o) {
+            throw new ConnectException("zsync bridge: " + partition + " went back from offset " + next + " to " + o
+                    + " while records above it are held (its log was deleted and recreated, or truncated): the task"
+                    + " stops; a restart resumes from the stored offsets");
+        }
+        LOG.log(System.Logger.Level.WARNING, "zsync bridge: {0} was read from offset {1}, below the offset {2} it"
+                + " was expected at (stored offset {3}, next {4}): its log was reset (the topic was deleted and"
+                + " recreated, or source.bootstrap.servers names another cluster). Nothing is skipped: every record"
+                + " from {1} on is delivered", partition, o, next, storedOffset, replayUntil);
+        endReplay();
+        storedOffset = -1;
+    }
+
+    private void endReplay() {
+        replayUntil = -1;
+        replayStarts = replayEnds = new long[0];
+        replayCursor = 0;
+    }
+
+    /** How many records were skipped as written before the last restart. */
+    public long skipped() {
+        return skipped;
+    }
+
+    /**
+     * Records an accepted record as held.
      *
      * @return its id, unique in the task
      */
@@ -175,13 +227,13 @@ public final class PartitionProgress {
         return idBase | sequence;
     }
 
-    /** The pending record with this id. */
+    /** The held record with this id. */
     public ConsumerRecord<byte[], byte[]> get(long id) {
         return records[find(id)];
     }
 
     /**
-     * Marks a pending record delivered or dead-lettered.
+     * Marks a held record returned in the current batch (delivered or dead-lettered).
      *
      * @return the record
      */
@@ -195,91 +247,137 @@ public final class PartitionProgress {
         if (head == tail) {
             head = tail = 0;
         }
+        addSent(record.offset());
         return record;
     }
 
-    /** The lowest pending offset, or the next to read when none is pending; -1 if nothing was read yet. */
-    public long committable() {
-        return head < tail ? offsets[head] : next;
+    /**
+     * Marks a record that Connect did not write returned again in the current batch (as a dead letter).
+     *
+     * @param offset its offset
+     */
+    public void sentAgain(long offset) {
+        addSent(offset);
     }
 
-    /** The source offset {@code {offset}} for a record that is not its partition's last in a batch. */
-    public Map<String, Object> plainOffset() {
-        long value = committable();
-        if (plainOffset == null || value != plainOffsetValue) {
-            plainOffset = Map.of(OFFSET, value);
-            plainOffsetValue = value;
+    private void addSent(long offset) {
+        if (sentCount == sent.length) {
+            sent = Arrays.copyOf(sent, sentCount * 2);
         }
-        return plainOffset;
+        sent[sentCount++] = offset;
     }
 
-    /** The full source offset, for the last record of this partition in a poll batch. */
-    public Map<String, Object> fullOffset() {
-        if (head == tail && replayUntil < 0) {
-            return plainOffset();
+    /** How many held records. */
+    public int held() {
+        int n = 0;
+        for (int i = head; i < tail; i++) {
+            if (records[i] != null) {
+                n++;
+            }
         }
-        StringBuilder ranges = new StringBuilder();
-        long start = -1;
-        long end = -1;
-        for (int i = head; i < tail && ranges.length() <= maxPendingChars; i++) {
+        return n;
+    }
+
+    /** Whether the span from the lowest held record to the next offset to read has reached the pause span. */
+    public boolean overSpan() {
+        return head < tail && next - offsets[head] >= pauseSpan;
+    }
+
+    /**
+     * The source offsets of the records the current batch returned for this partition, in the order it
+     * returned them: the i-th says the first i+1 of them are written. Starts the next batch.
+     */
+    public List<Map<String, Object>> batchOffsets() {
+        int n = sentCount;
+        sentCount = 0;
+        if (n == 0) {
+            return List.of();
+        }
+        // Everything not written if none of this batch were: the held records, the batch's records and,
+        // after a restart, the offsets still to be read again.
+        long[] sortedSent = Arrays.copyOf(sent, n);
+        Arrays.sort(sortedSent);
+        long[] base = new long[n + tail - head];
+        int b = 0;
+        int s = 0;
+        for (int i = head; i < tail; i++) {
             if (records[i] == null) {
                 continue;
             }
-            long o = offsets[i];
-            if (start >= 0 && o == end + 1) {
-                end = o;
+            while (s < n && sortedSent[s] < offsets[i]) {
+                base[b++] = sortedSent[s++];
+            }
+            base[b++] = offsets[i];
+        }
+        while (s < n) {
+            base[b++] = sortedSent[s++];
+        }
+        int replayFrom = replayCursor;
+        while (replayUntil >= 0 && replayFrom < replayEnds.length && replayEnds[replayFrom] < next) {
+            replayFrom++;
+        }
+        long end = Math.max(next, replayUntil);
+        long replayCount = 0;
+        int replayRuns = replayUntil < 0 ? 0 : replayEnds.length - replayFrom;
+        for (int i = 0; i < replayRuns; i++) {
+            replayCount += replayEnds[replayFrom + i] - Math.max(replayStarts[replayFrom + i], next) + 1;
+        }
+        long firstReplay = replayRuns == 0 ? end : Math.max(replayStarts[replayFrom], next);
+
+        long[] starts = new long[b + replayRuns];
+        long[] ends = new long[starts.length];
+        int runs = 0;
+        for (int i = 0; i < b; i++) {
+            if (runs > 0 && ends[runs - 1] + 1 == base[i]) {
+                ends[runs - 1] = base[i];
             } else {
-                appendRange(ranges, start, end);
-                start = end = o;
+                starts[runs] = ends[runs] = base[i];
+                runs++;
             }
         }
-        appendRange(ranges, start, end);
-        long until = Math.max(next, replayUntil);
-        if (replayUntil >= 0) {
-            // Offsets still to be read again: pending before the restart, not read since.
-            for (int c = replayCursor; c < replayEnds.length && ranges.length() <= maxPendingChars; c++) {
-                if (replayEnds[c] >= next) {
-                    appendRange(ranges, Math.max(replayStarts[c], next), replayEnds[c]);
+        for (int i = 0; i < replayRuns; i++) {
+            long from = Math.max(replayStarts[replayFrom + i], next);
+            if (runs > 0 && ends[runs - 1] + 1 == from) {
+                ends[runs - 1] = replayEnds[replayFrom + i];
+            } else {
+                starts[runs] = from;
+                ends[runs] = replayEnds[replayFrom + i];
+                runs++;
+            }
+        }
+        long low = base[0];
+        String pending = null;
+        String sentText = null;
+
+        boolean[] written = new boolean[b];
+        int lowest = 0;
+        long total = b + replayCount;
+        Map<String, Object>[] out = newMaps(n);
+        for (int k = 1; k <= n; k++) {
+            written[Arrays.binarySearch(base, 0, b, sent[k - 1])] = true;
+            while (lowest < b && written[lowest]) {
+                lowest++;
+            }
+            long lowestOpen = lowest < b ? base[lowest] : firstReplay;
+            long open = total - k;
+            if (open == end - lowestOpen) {
+                // Everything from the lowest open offset to the end is open: the plain offset is exact.
+                out[k - 1] = Map.of(SourceOffsets.OFFSET, lowestOpen);
+            } else {
+                if (pending == null) {
+                    pending = SourceOffsets.encodeSet(low, starts, ends, runs);
+                    sentText = SourceOffsets.encodeList(low, sent, n);
                 }
+                out[k - 1] = Map.of(SourceOffsets.OFFSET, low, SourceOffsets.NEXT, end, SourceOffsets.PENDING, pending,
+                        SourceOffsets.SENT, sentText, SourceOffsets.COUNT, (long) k);
             }
         }
-        if (ranges.length() > maxPendingChars) {
-            plainFallbacks++;
-            return plainOffset();
-        }
-        // Still-pending offsets not read again yet are all at or above next, so the commit needs no lower.
-        return Map.of(OFFSET, committable(), NEXT, until, PENDING, ranges.toString());
+        return Arrays.asList(out);
     }
 
-    /** How many full offsets were too long to carry their pending list and went out plain instead. */
-    public long plainFallbacks() {
-        return plainFallbacks;
-    }
-
-    private static void appendRange(StringBuilder out, long start, long end) {
-        if (start < 0) {
-            return;
-        }
-        if (out.length() > 0) {
-            out.append(',');
-        }
-        out.append(start);
-        if (end > start) {
-            out.append('-').append(end);
-        }
-    }
-
-    private void parseRanges(String text) {
-        String[] parts = text == null || text.isBlank() ? new String[0] : text.split(",");
-        replayStarts = new long[parts.length];
-        replayEnds = new long[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            String part = parts[i].trim();
-            int dash = part.indexOf('-', 1);
-            replayStarts[i] = Long.parseLong(dash < 0 ? part : part.substring(0, dash));
-            replayEnds[i] = dash < 0 ? replayStarts[i] : Long.parseLong(part.substring(dash + 1));
-        }
-        replayCursor = 0;
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object>[] newMaps(int n) {
+        return new Map[n];
     }
 
     private int find(long id) {
@@ -287,12 +385,12 @@ public final class PartitionProgress {
         // Records mostly leave in read order (one level, no rate limit): the head is the usual answer.
         int i = head < tail && sequences[head] == sequence ? head : Arrays.binarySearch(sequences, head, tail, sequence);
         if (i < 0 || records[i] == null) {
-            throw new IllegalStateException("zsync bridge: record " + sequence + " of " + partition + " is not pending");
+            throw new IllegalStateException("zsync bridge: record " + sequence + " of " + partition + " is not held");
         }
         return i;
     }
 
-    /** Drops settled slots; grows when more than half the slots still hold pending records. */
+    /** Drops returned slots; grows when more than half the slots still hold records. */
     private void makeRoom() {
         int n = 0;
         for (int i = head; i < tail; i++) {
