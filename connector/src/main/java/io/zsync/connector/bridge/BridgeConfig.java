@@ -24,6 +24,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@link ZsyncConfig#define}. Any other {@code source.}-prefixed key is handed to the source consumer
  * (and the connector's admin client) without the prefix, so SASL and SSL work as on any Kafka client; the
  * password-like ones are declared {@link Type#PASSWORD}, so Connect hides them in its REST answers and logs.
+ * The source consumer reads {@code isolation.level=read_committed} unless {@code source.isolation.level}
+ * says otherwise, so records of aborted transactions are never copied.
  */
 public final class BridgeConfig extends AbstractConfig {
     /** The prefix of every setting of the source cluster's clients. */
@@ -184,7 +186,8 @@ public final class BridgeConfig extends AbstractConfig {
     /**
      * The source consumer's settings: {@link #sourceClientSettings()} with byte-array deserializers and no
      * automatic commits (the worker's offset store holds the bridge's position), reading from the earliest
-     * offset unless {@code source.auto.offset.reset} says otherwise.
+     * offset unless {@code source.auto.offset.reset} says otherwise, and only committed transactional
+     * records ({@code isolation.level=read_committed}) unless {@code source.isolation.level} says otherwise.
      */
     public Map<String, Object> sourceConsumerSettings(String clientId) {
         Map<String, Object> settings = sourceClientSettings();
@@ -193,6 +196,9 @@ public final class BridgeConfig extends AbstractConfig {
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         settings.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        // The consumer's own default, read_uncommitted, would copy the records of aborted transactions to
+        // the target, where no reader can tell them from committed ones any more.
+        settings.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // Offsets are positioned from the worker's offset store and never committed to the source
         // cluster, so the consumer needs no group; a user may still name one (e.g. for ACLs).
         return settings;
