@@ -54,7 +54,17 @@ class ConnectorValidateTest {
                 Map.of("source.auto.offset.reset", "sometimes"),
                 Map.of("source.max.poll.records", "many"),
                 Map.of("source.request.timeout.ms", "-5"),
-                Map.of("source.max.poll.records", "7", "source.security.protocol", "PLAINTEXT"));
+                Map.of("source.max.poll.records", "7", "source.security.protocol", "PLAINTEXT"),
+                Map.of("source.isolation.level", "read_mostly"),
+                Map.of("source.isolation.level", "read_uncommitted"),
+                Map.of("target.max.message.bytes", "1023"),
+                Map.of("target.max.message.bytes", "2147483648"),
+                Map.of("target.max.message.bytes", "many"),
+                Map.of("target.max.message.bytes", "1024"),
+                Map.of("producer.override.max.request.size", "4000000"),
+                Map.of("producer.override.max.request.size", "100"),
+                Map.of("producer.override.max.request.size", "huge"),
+                Map.of("producer.override.max.request.size", "100", "target.max.message.bytes", "4096"));
         for (Map<String, String> overrides : cases) {
             Map<String, String> settings = base();
             settings.putAll(overrides);

@@ -8,6 +8,7 @@ import io.zsync.stream.RealtimeStream;
 import io.zsync.stream.StreamMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Objects;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -17,12 +18,19 @@ import org.apache.kafka.common.header.Headers;
  * {@code MALFORMED}, {@code TOO_LARGE}); {@link #offer} then hands it to the engine. No record, however
  * strange, makes either throw: only a full buffer is reported, and the task's backpressure decides.
  *
+ * <p>{@code TOO_LARGE} has two limits: the buffer's ({@code zsync.buffer.max.bytes}, against
+ * {@link RecordSize#of}) and the output's (the largest record the producer and the output topic accept,
+ * against {@link RecordSize#produced}), so that a record that could never be written is dead-lettered
+ * instead of failing its task at every restart.
+ *
  * <p>Not thread-safe: one per task. {@link #examine} keeps its verdict in this object, so examining a
  * valid record allocates nothing.
  */
 public final class RecordIntake {
     private final RecordClassifier classifier;
     private final long bufferMaxBytes;
+    private final long outputMaxBytes;
+    private final String outputLimit;
     private final Io io = Io.blocking();
 
     private Priority priority;
@@ -32,10 +40,32 @@ public final class RecordIntake {
     private String detail;
     private BufferFullException refusal;
 
-    /** @param config the task's settings */
+    /**
+     * An intake with no output limit: only {@code zsync.buffer.max.bytes} makes a record {@code TOO_LARGE}.
+     *
+     * @param config the task's settings
+     */
     public RecordIntake(ZsyncConfig config) {
+        this(config, Long.MAX_VALUE, "no output limit");
+    }
+
+    /**
+     * @param config         the task's settings
+     * @param outputMaxBytes the largest record the output accepts, in bytes as {@link RecordSize#produced}
+     *                       counts them; {@code Long.MAX_VALUE} for none
+     * @param outputLimit    where that limit comes from, for the {@code TOO_LARGE} detail (e.g.
+     *                       {@code "target.max.message.bytes=1048576"})
+     * @throws IllegalArgumentException if {@code outputMaxBytes} is not positive
+     */
+    public RecordIntake(ZsyncConfig config, long outputMaxBytes, String outputLimit) {
+        if (outputMaxBytes <= 0) {
+            throw new IllegalArgumentException("outputMaxBytes must be positive (Long.MAX_VALUE for none), was "
+                    + outputMaxBytes);
+        }
         this.classifier = new RecordClassifier(config);
         this.bufferMaxBytes = config.bufferMaxBytes();
+        this.outputMaxBytes = outputMaxBytes;
+        this.outputLimit = Objects.requireNonNull(outputLimit, "outputLimit");
     }
 
     /**
@@ -55,10 +85,17 @@ public final class RecordIntake {
         }
         priority = c.priority();
         deadlineMicros = c.deadlineMicros();
-        size = RecordSize.of(key, value, headers);
+        // One pass over the headers gives both sizes.
+        long fields = RecordSize.fields(key, value, headers);
+        size = RecordSize.ofFields(fields);
         if (size > bufferMaxBytes) {
             return fail(DeadLetterReason.TOO_LARGE, "record of " + size + " bytes is larger than "
                     + ZsyncConfig.BUFFER_MAX_BYTES_CONFIG + "=" + bufferMaxBytes);
+        }
+        long produced = RecordSize.producedOfFields(fields);
+        if (produced > outputMaxBytes) {
+            return fail(DeadLetterReason.TOO_LARGE, "record of " + produced + " bytes as produced (in a record"
+                    + " batch) is larger than the output accepts: " + outputLimit);
         }
         failure = null;
         detail = null;
@@ -82,6 +119,11 @@ public final class RecordIntake {
     /** The examined record's deadline in epoch µs, or {@link StreamMessage#NO_DEADLINE}. */
     public long deadlineMicros() {
         return deadlineMicros;
+    }
+
+    /** The largest record the output accepts, bytes as {@link RecordSize#produced} counts them; {@code Long.MAX_VALUE} if none. */
+    public long outputMaxBytes() {
+        return outputMaxBytes;
     }
 
     /** The examined record's size in bytes ({@link RecordSize}); 0 if it failed. */

@@ -21,6 +21,18 @@ public final class ZsyncHeaders {
     public static final String SOURCE_OFFSET = "zsync.source.offset";
     /** When the record was dead-lettered, epoch milliseconds, decimal ASCII. */
     public static final String DLQ_TIMESTAMP = "zsync.dlq.timestamp";
+    /**
+     * On a dead letter cut to fit the dead-letter topic's size limit: the original value's length in bytes,
+     * decimal ASCII ({@code -1} for a null value). Present exactly when the dead letter does not carry the
+     * whole original record: its value is then a prefix of the original one (raw), or its {@code DeadLetter}
+     * record's value is (avro).
+     */
+    public static final String DLQ_TRUNCATED = "zsync.dlq.truncated";
+    /**
+     * On a dead letter cut to fit: what was left out whole, {@code headers} (the original headers) or
+     * {@code headers,key} (the key too), ASCII.
+     */
+    public static final String DLQ_DROPPED = "zsync.dlq.dropped";
     /** The CRC32C of the value as 8 lowercase hex digits, written and verified by the checksum transforms. */
     public static final String CRC32C = "zsync.crc32c";
 

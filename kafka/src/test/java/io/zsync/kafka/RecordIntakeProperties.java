@@ -200,6 +200,19 @@ class RecordIntakeProperties {
         assertEquals(kafka, RecordSize.of(r.key(), r.value(), r.kafkaHeaders()));
     }
 
+    /**
+     * Issue 18: the produced size is what Kafka's producer checks against max.request.size (a record batch
+     * holding the record alone, its length and deltas at their widest).
+     */
+    @Property(tries = 2_000)
+    void producedSizeIsWhatKafkasProducerChecks(@ForAll("records") Input r) {
+        Header[] headers = r.headers().toArray(new Header[0]);
+        int kafka = org.apache.kafka.common.record.internal.AbstractRecords.estimateSizeInBytesUpperBound(
+                org.apache.kafka.common.record.internal.RecordBatch.MAGIC_VALUE_V2,
+                org.apache.kafka.common.record.internal.CompressionType.NONE, r.key(), r.value(), headers);
+        assertEquals(kafka, RecordSize.produced(r.key(), r.value(), r.kafkaHeaders()));
+    }
+
     /** The settings' generated values: accepted and usable, or refused naming the key. */
     @Property(tries = 3_000)
     void settingsAreAcceptedOrRefusedNamingTheKey(@ForAll("anySettings") Map<String, String> settings) {

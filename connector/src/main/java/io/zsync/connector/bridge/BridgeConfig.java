@@ -1,5 +1,6 @@
 package io.zsync.connector.bridge;
 
+import io.zsync.kafka.DeadLetters;
 import io.zsync.kafka.KeyedConfigException;
 import io.zsync.kafka.TopicNames;
 import io.zsync.kafka.ZsyncConfig;
@@ -20,10 +21,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The settings of {@link io.zsync.connector.RealtimeBridgeSourceConnector}: where to read
- * ({@code source.*}), where to write ({@code target.topic}) and every {@code zsync.*} key, declared once in
+ * ({@code source.*}), where to write ({@code target.topic}, and how large a record it takes:
+ * {@code target.max.message.bytes}) and every {@code zsync.*} key, declared once in
  * {@link ZsyncConfig#define}. Any other {@code source.}-prefixed key is handed to the source consumer
  * (and the connector's admin client) without the prefix, so SASL and SSL work as on any Kafka client; the
  * password-like ones are declared {@link Type#PASSWORD}, so Connect hides them in its REST answers and logs.
+ * The source consumer reads {@code isolation.level=read_committed} unless {@code source.isolation.level}
+ * says otherwise, so records of aborted transactions are never copied.
  */
 public final class BridgeConfig extends AbstractConfig {
     /** The prefix of every setting of the source cluster's clients. */
@@ -48,6 +52,20 @@ public final class BridgeConfig extends AbstractConfig {
     private static final String TARGET_TOPIC_DOC = "The topic every delivered record is written to; dead letters go"
             + " to zsync.dlq.topic (default: this name + .dlq). Records keep their key, value, headers and"
             + " timestamp; the producer partitions them by key.";
+    public static final String TARGET_MAX_MESSAGE_BYTES_CONFIG = "target.max.message.bytes";
+    /** Where Connect takes the connector's own producer settings from; its max.request.size is this key's default. */
+    public static final String PRODUCER_MAX_REQUEST_SIZE_OVERRIDE = "producer.override.max.request.size";
+    /** Kafka's default {@code max.request.size} (the brokers' default {@code message.max.bytes} is 12 bytes more). */
+    public static final long TARGET_MAX_MESSAGE_BYTES_FALLBACK = 1_048_576L;
+    private static final String TARGET_MAX_MESSAGE_BYTES_DOC = "The largest record, in bytes as the producer sizes"
+            + " it within a record batch (key, value, headers and their length prefixes, plus 82 bytes of batch"
+            + " and record overhead; not the topic name), that the target and dead-letter topics accept. A source"
+            + " record larger than this is dead-lettered TOO_LARGE before Connect sends it, so one oversized record"
+            + " cannot fail the task for ever; a dead letter that would be larger is cut to fit (header"
+            + " zsync.dlq.truncated). Default: the connector's " + PRODUCER_MAX_REQUEST_SIZE_OVERRIDE + " if set,"
+            + " else 1048576, Kafka's default max.request.size. Set it when the worker's producer.max.request.size"
+            + " differs from the default, and lower it when the target or dead-letter topic's max.message.bytes is"
+            + " lower.";
 
     /** Client settings that hold secrets: declared so that Connect treats them as passwords. */
     static final List<String> SOURCE_PASSWORDS = List.of("source.sasl.jaas.config", "source.ssl.key.password",
@@ -80,11 +98,14 @@ public final class BridgeConfig extends AbstractConfig {
                     GROUP_SOURCE, ++order, Width.LONG, key);
         }
         def.define(TARGET_TOPIC_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, TopicNames.name(),
-                Importance.HIGH, TARGET_TOPIC_DOC, GROUP_TARGET, 1, Width.MEDIUM, "Target topic");
+                Importance.HIGH, TARGET_TOPIC_DOC, GROUP_TARGET, 1, Width.MEDIUM, "Target topic")
+                .define(TARGET_MAX_MESSAGE_BYTES_CONFIG, Type.LONG, null, maxMessageBytes(), Importance.MEDIUM,
+                        TARGET_MAX_MESSAGE_BYTES_DOC, GROUP_TARGET, 2, Width.SHORT, "Target max message bytes");
         return ZsyncConfig.define(def);
     }
 
     private final ZsyncConfig zsync;
+    private final long targetMaxMessageBytes;
 
     /**
      * Parses and validates {@code originals}.
@@ -103,6 +124,36 @@ public final class BridgeConfig extends AbstractConfig {
         // that reads what it writes is never what a user meant.
         zsync.checkTopics(SOURCE_TOPICS_CONFIG, sourceTopics(), TARGET_TOPIC_CONFIG, targetTopic());
         checkSourceClientSettings();
+        this.targetMaxMessageBytes = resolveTargetMaxMessageBytes();
+    }
+
+    /**
+     * {@value #TARGET_MAX_MESSAGE_BYTES_CONFIG} if set, else the connector's
+     * {@value #PRODUCER_MAX_REQUEST_SIZE_OVERRIDE}, else {@value #TARGET_MAX_MESSAGE_BYTES_FALLBACK}. An
+     * override the default is taken from must itself be a usable limit, and is refused on its own key.
+     */
+    private long resolveTargetMaxMessageBytes() {
+        Long explicit = getLong(TARGET_MAX_MESSAGE_BYTES_CONFIG);
+        if (explicit != null) {
+            return explicit;
+        }
+        Object override = originals().get(PRODUCER_MAX_REQUEST_SIZE_OVERRIDE);
+        if (override == null) {
+            return TARGET_MAX_MESSAGE_BYTES_FALLBACK;
+        }
+        long bytes;
+        try {
+            bytes = ((Number) ConfigDef.parseType(PRODUCER_MAX_REQUEST_SIZE_OVERRIDE, override, Type.INT)).longValue();
+        } catch (ConfigException e) {
+            throw new KeyedConfigException(PRODUCER_MAX_REQUEST_SIZE_OVERRIDE, override, "must be a number of bytes"
+                    + " (an int), the default of " + TARGET_MAX_MESSAGE_BYTES_CONFIG);
+        }
+        if (bytes < DeadLetters.MIN_MAX_BYTES) {
+            throw new KeyedConfigException(PRODUCER_MAX_REQUEST_SIZE_OVERRIDE, override, "is below "
+                    + DeadLetters.MIN_MAX_BYTES + " bytes, the least " + TARGET_MAX_MESSAGE_BYTES_CONFIG
+                    + " (which it is the default of) allows: no dead letter with its coordinates would fit");
+        }
+        return bytes;
     }
 
     /**
@@ -145,6 +196,34 @@ public final class BridgeConfig extends AbstractConfig {
         return getString(TARGET_TOPIC_CONFIG).trim();
     }
 
+    /**
+     * {@value #TARGET_MAX_MESSAGE_BYTES_CONFIG} as resolved: the largest record, in bytes as
+     * {@link io.zsync.kafka.RecordSize#produced} counts them, that the target and dead-letter topics accept.
+     * Larger source records are {@code TOO_LARGE}; dead letters are cut to it.
+     *
+     * @return bytes, at least {@link DeadLetters#MIN_MAX_BYTES}: the key's value if set, else the connector's
+     *         {@value #PRODUCER_MAX_REQUEST_SIZE_OVERRIDE}, else {@value #TARGET_MAX_MESSAGE_BYTES_FALLBACK}
+     */
+    public long targetMaxMessageBytes() {
+        return targetMaxMessageBytes;
+    }
+
+    /**
+     * Where {@link #targetMaxMessageBytes()} comes from, as a {@code TOO_LARGE} detail names it: e.g.
+     * {@code target.max.message.bytes=1048576 (the default)}.
+     */
+    public String targetMaxMessageBytesSource() {
+        if (getLong(TARGET_MAX_MESSAGE_BYTES_CONFIG) != null) {
+            return TARGET_MAX_MESSAGE_BYTES_CONFIG + "=" + targetMaxMessageBytes;
+        }
+        if (originals().get(PRODUCER_MAX_REQUEST_SIZE_OVERRIDE) != null) {
+            return TARGET_MAX_MESSAGE_BYTES_CONFIG + "=" + targetMaxMessageBytes + " (from "
+                    + PRODUCER_MAX_REQUEST_SIZE_OVERRIDE + ")";
+        }
+        return TARGET_MAX_MESSAGE_BYTES_CONFIG + "=" + targetMaxMessageBytes + " (the default, Kafka's default"
+                + " max.request.size)";
+    }
+
     /** {@value ZsyncConfig#DLQ_TOPIC_CONFIG}, defaulting to the target topic + {@code .dlq}. */
     public String dlqTopic() {
         return zsync.dlqTopic(targetTopic());
@@ -184,7 +263,8 @@ public final class BridgeConfig extends AbstractConfig {
     /**
      * The source consumer's settings: {@link #sourceClientSettings()} with byte-array deserializers and no
      * automatic commits (the worker's offset store holds the bridge's position), reading from the earliest
-     * offset unless {@code source.auto.offset.reset} says otherwise.
+     * offset unless {@code source.auto.offset.reset} says otherwise, and only committed transactional
+     * records ({@code isolation.level=read_committed}) unless {@code source.isolation.level} says otherwise.
      */
     public Map<String, Object> sourceConsumerSettings(String clientId) {
         Map<String, Object> settings = sourceClientSettings();
@@ -193,9 +273,25 @@ public final class BridgeConfig extends AbstractConfig {
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         settings.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        // The consumer's own default, read_uncommitted, would copy the records of aborted transactions to
+        // the target, where no reader can tell them from committed ones any more.
+        settings.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // Offsets are positioned from the worker's offset store and never committed to the source
         // cluster, so the consumer needs no group; a user may still name one (e.g. for ACLs).
         return settings;
+    }
+
+    private static ConfigDef.Validator maxMessageBytes() {
+        return ConfigDef.LambdaValidator.with((key, value) -> {
+            // null is the default: resolved from the producer override in the constructor.
+            if (value != null && ((Long) value < DeadLetters.MIN_MAX_BYTES || (Long) value > Integer.MAX_VALUE)) {
+                throw new ConfigException(key, value, "must be at least " + DeadLetters.MIN_MAX_BYTES + " bytes"
+                        + " (room for a dead letter's coordinates) and at most " + Integer.MAX_VALUE
+                        + " (a producer's max.request.size is an int)");
+            }
+        }, () -> "null (the default: " + PRODUCER_MAX_REQUEST_SIZE_OVERRIDE + " if set, else "
+                + TARGET_MAX_MESSAGE_BYTES_FALLBACK + ") or [" + DeadLetters.MIN_MAX_BYTES + ",...,"
+                + Integer.MAX_VALUE + "]");
     }
 
     private static ConfigDef.Validator nonEmptyList() {

@@ -1,0 +1,101 @@
+package io.zsync.connector.bridge;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 18: what the bridge's settings resolve to when a key is left out, and what they refuse. */
+class BridgeConfigTest {
+
+    private static Map<String, String> base() {
+        Map<String, String> c = new HashMap<>();
+        c.put("source.bootstrap.servers", "localhost:9092");
+        c.put("source.topics", "orders,audit");
+        c.put("target.topic", "deliveries");
+        return c;
+    }
+
+    @Test
+    void shouldReadOnlyCommittedRecordsByDefault() {
+        Map<String, Object> consumer = new BridgeConfig(base()).sourceConsumerSettings("c");
+        assertEquals("read_committed", consumer.get("isolation.level"));
+    }
+
+    @Test
+    void shouldLetSourceIsolationLevelOverrideTheDefault() {
+        Map<String, String> settings = base();
+        settings.put("source.isolation.level", "read_uncommitted");
+        Map<String, Object> consumer = new BridgeConfig(settings).sourceConsumerSettings("c");
+        assertEquals("read_uncommitted", consumer.get("isolation.level"));
+    }
+
+    @Test
+    void shouldRefuseABadIsolationLevelNamingItsSourceKey() {
+        Map<String, String> settings = base();
+        settings.put("source.isolation.level", "read_mostly");
+        ConfigException e = assertThrows(ConfigException.class, () -> new BridgeConfig(settings));
+        assertTrue(e.getMessage().contains("source.isolation.level") && e.getMessage().contains("read_mostly"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldTakeKafkasDefaultRequestSizeAsTheTargetLimitWhenNothingIsSet() {
+        BridgeConfig config = new BridgeConfig(base());
+        assertEquals(1_048_576L, config.targetMaxMessageBytes());
+        assertTrue(config.targetMaxMessageBytesSource().startsWith("target.max.message.bytes=1048576"),
+                config.targetMaxMessageBytesSource());
+    }
+
+    @Test
+    void shouldTakeTheConnectorsProducerOverrideAsTheTargetLimit() {
+        Map<String, String> settings = base();
+        settings.put("producer.override.max.request.size", "4000000");
+        BridgeConfig config = new BridgeConfig(settings);
+        assertEquals(4_000_000L, config.targetMaxMessageBytes());
+        assertTrue(config.targetMaxMessageBytesSource().contains("producer.override.max.request.size"),
+                config.targetMaxMessageBytesSource());
+    }
+
+    @Test
+    void shouldPreferAnExplicitTargetLimit() {
+        Map<String, String> settings = base();
+        settings.put("producer.override.max.request.size", "4000000");
+        settings.put("target.max.message.bytes", "500000");
+        BridgeConfig config = new BridgeConfig(settings);
+        assertEquals(500_000L, config.targetMaxMessageBytes());
+        assertEquals("target.max.message.bytes=500000", config.targetMaxMessageBytesSource());
+    }
+
+    @Test
+    void shouldRefuseUnusableTargetLimitsNamingTheKey() {
+        for (String bad : new String[] {"0", "-1", "1023", "2147483648", "lots"}) {
+            Map<String, String> settings = base();
+            settings.put("target.max.message.bytes", bad);
+            ConfigException e = assertThrows(ConfigException.class, () -> new BridgeConfig(settings), bad);
+            assertTrue(e.getMessage().contains("target.max.message.bytes") && e.getMessage().contains(bad),
+                    e.getMessage());
+        }
+        Map<String, String> settings = base();
+        settings.put("target.max.message.bytes", "1024");
+        assertEquals(1024L, new BridgeConfig(settings).targetMaxMessageBytes());
+    }
+
+    @Test
+    void shouldRefuseAnUnusableProducerOverrideOnItsOwnKeyWhenItIsTheDefault() {
+        for (String bad : new String[] {"100", "big"}) {
+            Map<String, String> settings = base();
+            settings.put("producer.override.max.request.size", bad);
+            ConfigException e = assertThrows(ConfigException.class, () -> new BridgeConfig(settings), bad);
+            assertTrue(e.getMessage().contains("for configuration producer.override.max.request.size:"),
+                    e.getMessage());
+            // Not the default when the key is set: the user said what the target takes.
+            settings.put("target.max.message.bytes", "2048");
+            assertEquals(2048L, new BridgeConfig(settings).targetMaxMessageBytes());
+        }
+    }
+}
