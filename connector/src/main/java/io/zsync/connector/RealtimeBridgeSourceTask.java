@@ -40,7 +40,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.metrics.JmxReporter;
 import org.apache.kafka.common.metrics.KafkaMetricsContext;
 import org.apache.kafka.common.metrics.MetricConfig;
@@ -50,6 +49,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -149,8 +149,11 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         dlqTopic = config.dlqTopic();
         pollTimeoutMs = config.pollTimeoutMs();
         backpressure = zsync.backpressure();
-        deadLetters = new DeadLetters(zsync);
-        intake = new RecordIntake(zsync);
+        // Sized against what the producer and the target accept, so that one oversized record is a dead
+        // letter, not a send failure that fails the task on every restart.
+        long limit = config.targetMaxMessageBytes();
+        deadLetters = new DeadLetters(zsync, limit);
+        intake = new RecordIntake(zsync, limit, config.targetMaxMessageBytesSource());
         stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.before(), zsync, assignment);
         metrics = registerMetrics(props.getOrDefault("name", "zsync-bridge"), assignment.task());
 
@@ -427,14 +430,13 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             Map<String, Object> offset = offsets.get(i).get(used[i]++);
             ConsumerRecord<byte[], byte[]> r = o.record();
             if (o.reason() == null) {
-                batch.add(new BridgeRecord(o.progress().sourcePartition(), offset, targetTopic, r.value(),
+                batch.add(new BridgeRecord(o.progress().sourcePartition(), offset, targetTopic, r.key(), r.value(),
                         connectHeaders(r.headers()), r, i, null));
             } else {
-                Headers headers = deadLetters.headers(r.headers(), o.reason(), r.topic(), r.partition(), r.offset(), nowMs);
-                byte[] value = deadLetters.value(o.reason(), r.topic(), r.partition(), r.offset(), r.key(), r.value(),
-                        r.headers(), nowMs);
-                batch.add(new BridgeRecord(o.progress().sourcePartition(), offset, dlqTopic, value,
-                        connectHeaders(headers), r, i, o.reason()));
+                DeadLetters.Letter letter = deadLetters.letter(o.reason(), r.topic(), r.partition(), r.offset(), r.key(),
+                        r.value(), r.headers(), nowMs);
+                batch.add(new BridgeRecord(o.progress().sourcePartition(), offset, dlqTopic, letter.key(),
+                        letter.value(), connectHeaders(letter.headers()), r, i, o.reason()));
             }
         }
         out.clear();

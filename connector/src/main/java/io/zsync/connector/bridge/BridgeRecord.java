@@ -21,16 +21,17 @@ public final class BridgeRecord extends SourceRecord {
      * @param sourcePartition the source partition ({@link PartitionProgress#sourcePartition()})
      * @param sourceOffset    the exact offset for "this record and the batch's ones before it are written"
      * @param topic           the target or dead-letter topic
+     * @param key             the key to write (the original one; a cut dead letter may leave it out)
      * @param value           the value to write (the original one, or the dead letter's)
      * @param headers         the headers to write
      * @param origin          the source record
      * @param partitionIndex  the source partition's index in the task
      * @param reason          why it is a dead letter; null for a record to the target topic
      */
-    public BridgeRecord(Map<String, ?> sourcePartition, Map<String, ?> sourceOffset, String topic, byte[] value,
+    public BridgeRecord(Map<String, ?> sourcePartition, Map<String, ?> sourceOffset, String topic, byte[] key, byte[] value,
                         Headers headers, ConsumerRecord<byte[], byte[]> origin, int partitionIndex,
                         DeadLetterReason reason) {
-        super(sourcePartition, sourceOffset, topic, null, Schema.OPTIONAL_BYTES_SCHEMA, origin.key(),
+        super(sourcePartition, sourceOffset, topic, null, Schema.OPTIONAL_BYTES_SCHEMA, key,
                 Schema.OPTIONAL_BYTES_SCHEMA, value, origin.timestamp() < 0 ? null : origin.timestamp(), headers);
         this.origin = origin;
         this.partitionIndex = partitionIndex;
