@@ -1,6 +1,7 @@
 package io.zsync.connector;
 
 import io.zsync.connector.bridge.BridgeConfig;
+import io.zsync.connector.bridge.SourceOffsets;
 import io.zsync.connector.bridge.TaskAssignment;
 import io.zsync.kafka.KeyedConfigException;
 import java.util.ArrayList;
@@ -156,6 +157,44 @@ public final class RealtimeBridgeSourceConnector extends SourceConnector {
     @Override
     public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> connectorConfig) {
         return ExactlyOnceSupport.SUPPORTED;
+    }
+
+    /**
+     * Checks offsets written through {@code PATCH /connectors/<name>/offsets} (KIP-875) before Connect
+     * stores them, so that a malformed one is refused naming its field, not found by the task at start.
+     * A source partition is {@code {"topic": <one of source.topics>, "partition": <0 or more>}}; an offset
+     * is {@code {"offset": N}} (resume at N, skipping nothing), one the bridge wrote itself (see
+     * {@link io.zsync.connector.bridge.SourceOffsets}), or null to reset the partition to
+     * {@code source.auto.offset.reset}.
+     *
+     * @return true: the bridge keeps no offsets of its own elsewhere, so Connect's are all there is
+     * @throws ConnectException naming the partition and the field that is wrong
+     */
+    @Override
+    public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
+        List<String> topics = new BridgeConfig(connectorConfig).sourceTopics();
+        for (Map.Entry<Map<String, ?>, Map<String, ?>> e : offsets.entrySet()) {
+            Map<String, ?> partition = e.getKey();
+            Object topic = partition.get("topic");
+            Object number = partition.get("partition");
+            if (partition.size() != 2 || !(topic instanceof String) || !(number instanceof Integer
+                    || number instanceof Long || number instanceof Short || number instanceof Byte)
+                    || ((Number) number).longValue() < 0 || ((Number) number).longValue() > Integer.MAX_VALUE) {
+                throw new ConnectException("zsync bridge: source partition " + partition + " must be {\"topic\":"
+                        + " <a source topic>, \"partition\": <0 or more>} and nothing else");
+            }
+            if (!topics.contains(topic)) {
+                throw new ConnectException("zsync bridge: source partition " + partition + " names topic '" + topic
+                        + "', which is not in source.topics " + topics);
+            }
+            try {
+                SourceOffsets.parse(e.getValue());
+            } catch (IllegalArgumentException ex) {
+                throw new ConnectException("zsync bridge: the offset " + e.getValue() + " of " + topic + "-" + number
+                        + " is refused: " + ex.getMessage() + ". Write {\"offset\": N} to resume at N");
+            }
+        }
+        return true;
     }
 
     /**

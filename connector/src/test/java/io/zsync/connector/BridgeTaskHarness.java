@@ -1,0 +1,151 @@
+package io.zsync.connector;
+
+import io.zsync.connector.bridge.TaskAssignment;
+import io.zsync.stream.ManualTimeSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTaskContext;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+
+/**
+ * One bridge task without a broker: a {@code MockConsumer} as its source, a map as the worker's offset
+ * store, a manual clock, and the two commit rules of Kafka Connect applied by the test: {@link #written}
+ * (the producer acknowledged it; at-least-once commits the acknowledged prefix, exactly-once the
+ * dispatched one) and {@link #notWritten} (a transform dropped it, or errors.tolerance=all skipped it).
+ */
+final class BridgeTaskHarness implements AutoCloseable {
+    static final String SOURCE = "in";
+    static final String TARGET = "out";
+
+    final ManualTimeSource clock = new ManualTimeSource();
+    final Map<Map<String, Object>, Map<String, Object>> stored = new HashMap<>();
+    final List<TopicPartition> partitions;
+    MockConsumer<byte[], byte[]> consumer;
+    RealtimeBridgeSourceTask task;
+    private long written;
+
+    BridgeTaskHarness(int partitionCount) {
+        partitions = new ArrayList<>();
+        for (int p = 0; p < partitionCount; p++) {
+            partitions.add(new TopicPartition(SOURCE, p));
+        }
+    }
+
+    /** Starts a task, as a (re)start of the worker does, on the offsets stored so far. */
+    BridgeTaskHarness start(Map<String, String> settings) {
+        Map<String, String> props = new HashMap<>();
+        props.put("name", "harness");
+        props.put("source.bootstrap.servers", "unused:9092");
+        props.put("source.topics", SOURCE);
+        props.put("target.topic", TARGET);
+        props.put("source.poll.timeout.ms", "1");
+        props.putAll(settings);
+        Map<String, String> taskConfig = TaskAssignment.spread(partitions, 1).get(0).addTo(props);
+        task = new RealtimeBridgeSourceTask(clock, consumerSettings -> {
+            consumer = new MockConsumer<>("earliest");
+            Map<TopicPartition, Long> beginning = new HashMap<>();
+            partitions.forEach(tp -> beginning.put(tp, 0L));
+            consumer.updateBeginningOffsets(beginning);
+            return consumer;
+        });
+        task.initialize(new SourceTaskContext() {
+            @Override
+            public Map<String, String> configs() {
+                return taskConfig;
+            }
+
+            @Override
+            public OffsetStorageReader offsetStorageReader() {
+                return new OffsetStorageReader() {
+                    @Override
+                    public <T> Map<String, Object> offset(Map<String, T> partition) {
+                        return stored.get(partition);
+                    }
+
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public <T> Map<Map<String, T>, Map<String, Object>> offsets(Collection<Map<String, T>> keys) {
+                        Map<Map<String, T>, Map<String, Object>> out = new HashMap<>();
+                        for (Map<String, T> key : keys) {
+                            out.put(key, stored.get(key));
+                        }
+                        return out;
+                    }
+                };
+            }
+
+            @Override
+            public PluginMetrics pluginMetrics() {
+                return null;
+            }
+        });
+        task.start(taskConfig);
+        return this;
+    }
+
+    /** Appends a record to a source partition. */
+    void add(int partition, long offset, byte[] key, byte[] value, String priority) {
+        RecordHeaders headers = new RecordHeaders();
+        if (priority != null) {
+            headers.add("zsync.priority", priority.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        consumer.addRecord(new ConsumerRecord<>(SOURCE, partition, offset, clock.epochMicros() / 1000,
+                TimestampType.CREATE_TIME, key == null ? -1 : key.length, value == null ? -1 : value.length, key, value,
+                headers, java.util.Optional.empty()));
+    }
+
+    /** One poll of the task; never null. */
+    List<SourceRecord> poll() throws InterruptedException {
+        List<SourceRecord> out = task.poll();
+        return out == null ? List.of() : out;
+    }
+
+    /** Polls until {@code n} records came back (at most 200 polls). */
+    List<SourceRecord> pollFor(int n) throws InterruptedException {
+        List<SourceRecord> out = new ArrayList<>();
+        for (int i = 0; i < 200 && out.size() < n; i++) {
+            out.addAll(poll());
+        }
+        return out;
+    }
+
+    /** Connect reports the record written, and (as both modes do by then) its offset may be committed. */
+    void written(SourceRecord r, boolean commit) {
+        task.commitRecord(r, new RecordMetadata(new TopicPartition(r.topic(), 0), written++, 0, 0, 0, 0));
+        if (commit) {
+            commit(r);
+        }
+    }
+
+    /** Stores the record's offset as the worker's commit does. */
+    @SuppressWarnings("unchecked")
+    void commit(SourceRecord r) {
+        stored.put((Map<String, Object>) r.sourcePartition(), (Map<String, Object>) r.sourceOffset());
+    }
+
+    /** Connect reports the record not written: a transform dropped it, or errors.tolerance=all skipped it. */
+    void notWritten(SourceRecord r) {
+        task.commitRecord(r, null);
+    }
+
+    /** Stops the task, as a crash after the last commit would leave things. */
+    void stop() {
+        task.stop();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

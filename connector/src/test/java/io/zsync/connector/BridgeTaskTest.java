@@ -1,0 +1,212 @@
+package io.zsync.connector;
+
+import static io.zsync.connector.BridgeTaskHarness.TARGET;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zsync.connector.bridge.BridgeRecord;
+import io.zsync.kafka.ZsyncHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.Header;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+/** The bridge task against Kafka Connect's commit rules, without a broker (rows of issue 18). */
+class BridgeTaskTest {
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String header(SourceRecord r, String key) {
+        Header h = r.headers().lastWithName(key);
+        return h == null ? null : new String((byte[]) h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static long sourceOffset(SourceRecord r) {
+        return ((BridgeRecord) r).origin().offset();
+    }
+
+    /** Row a: Connect drops offset 3 (errors.tolerance=all after a refused send, or a Filter). */
+    @Test
+    void aRecordConnectDidNotWriteBecomesANotWrittenDeadLetter() throws Exception {
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(Map.of())) {
+            for (long o = 0; o < 10; o++) {
+                h.add(0, o, bytes("k" + o), bytes("v" + o), null);
+            }
+            List<SourceRecord> out = h.pollFor(10);
+            assertEquals(10, out.size());
+            for (SourceRecord r : out) {
+                if (sourceOffset(r) == 3) {
+                    h.notWritten(r);
+                } else {
+                    h.written(r, true);
+                }
+            }
+            List<SourceRecord> next = h.pollFor(1);
+            assertEquals(1, next.size());
+            SourceRecord dead = next.get(0);
+            assertEquals(TARGET + ".dlq", dead.topic());
+            assertEquals("NOT_WRITTEN", header(dead, ZsyncHeaders.DLQ_REASON));
+            assertEquals("3", header(dead, ZsyncHeaders.SOURCE_OFFSET));
+            assertArrayEquals(bytes("v3"), (byte[]) dead.value());
+            h.written(dead, true);
+            // Dead letters written, nothing left: a restart reads on from 10.
+            assertEquals(Map.of("offset", 10L), dead.sourceOffset());
+        }
+    }
+
+    @Test
+    void aDeadLetterConnectDidNotWriteIsNotSentAgainForEver() throws Exception {
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(Map.of())) {
+            h.add(0, 0, null, bytes("v"), null);
+            SourceRecord r = h.pollFor(1).get(0);
+            h.notWritten(r);
+            SourceRecord dead = h.pollFor(1).get(0);
+            h.notWritten(dead);
+            assertEquals(List.of(), h.poll(), "logged as lost, not looped");
+        }
+    }
+
+    /**
+     * Row b: whatever prefix of a reordered batch Connect commits (exactly-once commits the dispatched
+     * prefix; a transform may drop the batch's last record), a restart delivers exactly the rest.
+     */
+    @Test
+    void aRestartFromAnyRecordsOffsetDeliversExactlyTheRecordsNotWrittenBeforeIt() throws Exception {
+        String[] levels = {"LOW", "CRITICAL", "NORMAL", "HIGH", "LOW", "CRITICAL", "LOW", "HIGH"};
+        Map<String, String> slow = Map.of("zsync.rate.limit", "4", "zsync.rate.burst", "4");
+        List<SourceRecord> firstBatch;
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(slow)) {
+            for (int o = 0; o < levels.length; o++) {
+                h.add(0, o, bytes("k" + o), bytes("v" + o), levels[o]);
+            }
+            firstBatch = h.pollFor(4);
+        }
+        assertEquals(4, firstBatch.size(), "four tokens: the four highest levels leave first");
+        for (int k = 0; k <= firstBatch.size(); k++) {
+            BridgeTaskHarness h = new BridgeTaskHarness(1);
+            if (k > 0) {
+                h.commit(firstBatch.get(k - 1));
+            }
+            List<Long> expected = new ArrayList<>();
+            List<Long> written = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                written.add(sourceOffset(firstBatch.get(i)));
+            }
+            for (long o = 0; o < levels.length; o++) {
+                if (!written.contains(o)) {
+                    expected.add(o);
+                }
+            }
+            h.start(Map.of());
+            for (int o = 0; o < levels.length; o++) {
+                h.add(0, o, bytes("k" + o), bytes("v" + o), levels[o]);
+            }
+            List<Long> again = new ArrayList<>();
+            for (SourceRecord r : h.pollFor(expected.size())) {
+                again.add(sourceOffset(r));
+            }
+            again.sort(Long::compare);
+            assertEquals(expected, again, "restart after " + k + " of the batch were committed");
+            h.close();
+        }
+    }
+
+    /** Row d: a 1.5 MB record, then ten small ones; the target has Kafka's default limits. */
+    @Test
+    void aRecordLargerThanTheTargetAcceptsIsATruncatedTooLargeDeadLetterAndTheOthersFlow() throws Exception {
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(Map.of())) {
+            h.add(0, 0, bytes("big"), new byte[1_500_000], null);
+            for (long o = 1; o <= 10; o++) {
+                h.add(0, o, bytes("k" + o), bytes("v" + o), null);
+            }
+            List<SourceRecord> out = h.pollFor(11);
+            assertEquals(11, out.size());
+            SourceRecord dead = out.stream().filter(r -> r.topic().endsWith(".dlq")).findFirst().orElseThrow();
+            assertEquals("TOO_LARGE", header(dead, ZsyncHeaders.DLQ_REASON));
+            assertEquals("1500000", header(dead, ZsyncHeaders.DLQ_TRUNCATED));
+            assertTrue(((byte[]) dead.value()).length < 1_048_576, "the dead letter fits");
+            assertEquals(10, out.stream().filter(r -> r.topic().equals(TARGET)).count());
+        }
+    }
+
+    /** Row e: the stored offset is above what the partition now holds; the seek resets to the beginning. */
+    @Test
+    void aLogResetBelowTheStoredOffsetSkipsNothing() throws Exception {
+        BridgeTaskHarness h = new BridgeTaskHarness(1);
+        h.stored.put(Map.of("topic", BridgeTaskHarness.SOURCE, "partition", 0),
+                Map.of("offset", 100L, "next", 120L, "pending", "100,105"));
+        h.start(Map.of());
+        for (long o = 0; o < 40; o++) {
+            h.add(0, o, null, bytes("v" + o), null);
+        }
+        // What the consumer's reset policy does when the seek to 100 is out of range.
+        h.consumer.schedulePollTask(() -> h.consumer.seek(h.partitions.get(0), 0));
+        assertEquals(40, h.pollFor(40).size());
+        h.close();
+    }
+
+    /** Row f at start: an offset written before the connector checked them fails the task with the fix. */
+    @Test
+    void aMalformedStoredOffsetFailsTheStartNamingTheFieldAndTheFix() {
+        BridgeTaskHarness h = new BridgeTaskHarness(1);
+        h.stored.put(Map.of("topic", BridgeTaskHarness.SOURCE, "partition", 0), Map.of("offset", 42L, "next", 50L));
+        ConnectException e = assertThrows(ConnectException.class, () -> h.start(Map.of()));
+        assertTrue(e.getMessage().contains("'pending'") && e.getMessage().contains("PATCH"), e.getMessage());
+    }
+
+    /** Row g: records that wait for room wait in priority order, not in read order. */
+    @Test
+    void recordsWaitingForRoomLeaveInPriorityOrder() throws Exception {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("zsync.backpressure", "block");
+        settings.put("zsync.buffer.max.records", "2");
+        settings.put("zsync.rate.limit", "1");
+        settings.put("zsync.rate.burst", "1");
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(settings)) {
+            String[] levels = {"LOW", "LOW", "LOW", "LOW", "CRITICAL"};
+            for (int o = 0; o < levels.length; o++) {
+                h.add(0, o, null, bytes("L" + o), levels[o]);
+            }
+            List<Long> order = new ArrayList<>();
+            for (int i = 0; i < 20 && order.size() < levels.length; i++) {
+                for (SourceRecord r : h.poll()) {
+                    order.add(sourceOffset(r));
+                }
+                h.clock.advance(Duration.ofSeconds(1));
+            }
+            assertEquals(List.of(0L, 4L, 1L, 2L, 3L), order);
+        }
+    }
+
+    /** A record counts as delivered when Connect reports it written, not when the task returns it. */
+    @Test
+    void aReturnedRecordIsNotYetDelivered() throws Exception {
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(Map.of())) {
+            h.add(0, 0, null, bytes("v"), null);
+            SourceRecord r = h.pollFor(1).get(0);
+            assertNull(header(r, ZsyncHeaders.DLQ_REASON));
+            assertEquals(0.0, recordsOut(), "returned, not written");
+            h.written(r, false);
+            h.clock.advance(Duration.ofMillis(200)); // counts reach the sensors every 100 ms
+            h.poll();
+            assertEquals(1.0, recordsOut());
+        }
+    }
+
+    private static double recordsOut() throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName name = new javax.management.ObjectName(
+                "kafka.connect:type=zsync,connector=harness,task=0");
+        return ((Number) server.getAttribute(name, "records-out-total")).doubleValue();
+    }
+}
