@@ -62,11 +62,13 @@ import org.apache.kafka.connect.source.SourceTask;
  *
  * <p>Each poll reads a batch, admits all of it, then dispatches: within a batch the higher levels go first,
  * and under a rate limit records wait in the stream across polls. Records the stream holds are in memory
- * only; {@link PartitionProgress} makes sure the offsets Connect commits never pass one of them, so after a
- * crash they are read again from the source.
+ * only; {@link PartitionProgress} gives every returned record the offset that is exact for it and the
+ * batch's records before it, so whatever prefix Connect commits never passes a record Kafka does not
+ * have, and a restart repeats none that it has. A record counts as delivered only when Connect reports
+ * it written ({@link #commitRecord}); one it reports not written is dead-lettered {@code NOT_WRITTEN}.
  *
  * <p>{@code zsync.backpressure=block} stops reading from the source while the buffer is full: records
- * already read wait in this task, in order, until the stream has room.
+ * already read wait in this task, highest level first, until the stream has room.
  *
  * <p>Its {@link BufferMetrics} are in JMX as {@code kafka.connect:type=zsync,connector=<name>,task=<n>}
  * (and per reason or priority with those tags added).
