@@ -211,6 +211,93 @@ class RealtimeBridgeConnectIT {
     }
 
     /**
+     * Issue 18 row h: partitions added to a source topic while records wait in the tasks' buffers (a slow
+     * rate limit) are taken by the tasks in place. No task restarts (the worker's task start count stays,
+     * and each task's records-in count covers every record once), the waiting records are not read again,
+     * and the new partitions' records arrive, each once.
+     */
+    @Test
+    void partitionsAddedWhileRecordsWaitAreTakenWithoutRestartingATask() throws Exception {
+        String bootstrap = connect.kafka().bootstrapServers();
+        connect.kafka().createTopic("sticky", 2);
+        connect.kafka().createTopic("stuck", 1);
+        TestInput.awaitReady(bootstrap, "sticky", "stuck");
+        Map<String, String> c = bridge("sticky", "stuck");
+        c.put(ConnectorConfig.TASKS_MAX_CONFIG, "2");
+        c.put("source.partitions.refresh.ms", "500");
+        c.put("zsync.rate.limit", "10");
+        connect.configureConnector("sticky", c);
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sticky", 2, "two partitions, two tasks");
+        double starts = workerMetric("task-startup-attempts-total");
+        assertTrue(starts >= 2, "the worker counts task starts: " + starts);
+
+        try (CheckedProducer producer = CheckedProducer.create(bootstrap, Map.of())) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>("sticky", 0, null, bytes("0-" + i)));
+                producer.send(new ProducerRecord<>("sticky", 1, null, bytes("1-" + i)));
+            }
+        }
+        // At 10 records/s a task, the 200 records are read at once and wait in the buffers for 10 s.
+        awaitJmx("sticky", "records-in-total", 200);
+        awaitJmx("sticky", "buffer-records", 100);
+        assertTrue(jmxSum("sticky", "records-out-total") < 100, "records wait in the buffers");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createPartitions(Map.of("sticky", NewPartitions.increaseTo(4))).all().get();
+        }
+        TestInput.awaitReady(bootstrap, "sticky");
+        try (CheckedProducer producer = CheckedProducer.create(bootstrap, Map.of())) {
+            for (int i = 0; i < 50; i++) {
+                producer.send(new ProducerRecord<>("sticky", 2, null, bytes("2-" + i)));
+                producer.send(new ProducerRecord<>("sticky", 3, null, bytes("3-" + i)));
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        consume(300, out, dead, "stuck", "stuck.dlq");
+        assertEquals(List.of(), dead);
+        assertEquals(300, out.stream().map(r -> text(r.value())).distinct().count(), "each record once");
+        for (int p = 0; p < 4; p++) {
+            String prefix = p + "-";
+            assertEquals(p < 2 ? 100 : 50, out.stream().filter(r -> text(r.value()).startsWith(prefix)).count(),
+                    "records of partition " + p);
+        }
+        assertEquals(starts, workerMetric("task-startup-attempts-total"), "no task started again");
+        assertEquals(300.0, jmxSum("sticky", "records-in-total"), "every record read once, by tasks that ran throughout");
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sticky", 2, "still two tasks");
+        connect.deleteConnector("sticky");
+    }
+
+    /**
+     * Waits up to 30 s for a zsync metric summed over the connector's tasks to reach {@code value} (gauges
+     * are sampled about once a second).
+     */
+    private static void awaitJmx(String connector, String metric, double value) throws Exception {
+        double actual = 0;
+        for (long until = System.nanoTime() + 30_000_000_000L; System.nanoTime() < until; Thread.sleep(100)) {
+            actual = jmxSum(connector, metric);
+            if (actual >= value) {
+                return;
+            }
+        }
+        assertEquals(value, actual, metric + " of " + connector);
+    }
+
+    /** A metric of the worker ({@code kafka.connect:type=connect-worker-metrics}), summed over its workers. */
+    private static double workerMetric(String metric) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        double sum = 0;
+        int found = 0;
+        for (ObjectName name : server.queryNames(new ObjectName("kafka.connect:type=connect-worker-metrics,*"), null)) {
+            if (name.getKeyProperty("connector") == null) {
+                sum += ((Number) server.getAttribute(name, metric)).doubleValue();
+                found++;
+            }
+        }
+        assertTrue(found > 0, "the worker's metrics in JMX");
+        return sum;
+    }
+
+    /**
      * Issue 17, rows c and d in the bridge: an envelope whose deadline is Long.MIN_VALUE µs, one that claims
      * a 10^9-byte payload in 20 bytes, and a record with a 70,000-byte header key; the task neither dies
      * nor loops, the two envelopes are MALFORMED dead letters and the rest arrives.
