@@ -17,7 +17,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerDelegate;
+import javax.management.MBeanServerNotification;
+import javax.management.Notification;
+import javax.management.NotificationListener;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
@@ -212,8 +219,8 @@ class RealtimeBridgeConnectIT {
 
     /**
      * Issue 18 row h: partitions added to a source topic while records wait in the tasks' buffers (a slow
-     * rate limit) are taken by the tasks in place. No task restarts (the worker's task start count stays,
-     * and each task's records-in count covers every record once), the waiting records are not read again,
+     * rate limit) are taken by the tasks in place. No task restarts (no task registers its metrics again,
+     * and the tasks' records-in counts cover every record once), the waiting records are not read again,
      * and the new partitions' records arrive, each once.
      */
     @Test
@@ -226,11 +233,20 @@ class RealtimeBridgeConnectIT {
         c.put(ConnectorConfig.TASKS_MAX_CONFIG, "2");
         c.put("source.partitions.refresh.ms", "500");
         c.put("zsync.rate.limit", "10");
-        connect.configureConnector("sticky", c);
-        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sticky", 2, "two partitions, two tasks");
-        double starts = workerMetric("task-startup-attempts-total");
-        assertTrue(starts >= 2, "the worker counts task starts: " + starts);
+        try (TaskStarts starts = new TaskStarts("sticky")) {
+            connect.configureConnector("sticky", c);
+            connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sticky", 2, "two partitions, two tasks");
+            int registered = starts.registrations();
+            assertEquals(Set.of("0", "1"), starts.tasks(), "the two tasks' metrics, seen in JMX");
+            bridgeWhileAddingPartitions(bootstrap);
+            assertEquals(registered, starts.registrations(), "no task started again: its metrics would be registered");
+        }
+        assertEquals(300.0, jmxSum("sticky", "records-in-total"), "every record read once, by tasks that ran throughout");
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sticky", 2, "still two tasks");
+        connect.deleteConnector("sticky");
+    }
 
+    private static void bridgeWhileAddingPartitions(String bootstrap) throws Exception {
         try (CheckedProducer producer = CheckedProducer.create(bootstrap, Map.of())) {
             for (int i = 0; i < 100; i++) {
                 producer.send(new ProducerRecord<>("sticky", 0, null, bytes("0-" + i)));
@@ -261,10 +277,6 @@ class RealtimeBridgeConnectIT {
             assertEquals(p < 2 ? 100 : 50, out.stream().filter(r -> text(r.value()).startsWith(prefix)).count(),
                     "records of partition " + p);
         }
-        assertEquals(starts, workerMetric("task-startup-attempts-total"), "no task started again");
-        assertEquals(300.0, jmxSum("sticky", "records-in-total"), "every record read once, by tasks that ran throughout");
-        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sticky", 2, "still two tasks");
-        connect.deleteConnector("sticky");
     }
 
     /**
@@ -282,19 +294,48 @@ class RealtimeBridgeConnectIT {
         assertEquals(value, actual, metric + " of " + connector);
     }
 
-    /** A metric of the worker ({@code kafka.connect:type=connect-worker-metrics}), summed over its workers. */
-    private static double workerMetric(String metric) throws Exception {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        double sum = 0;
-        int found = 0;
-        for (ObjectName name : server.queryNames(new ObjectName("kafka.connect:type=connect-worker-metrics,*"), null)) {
-            if (name.getKeyProperty("connector") == null) {
-                sum += ((Number) server.getAttribute(name, metric)).doubleValue();
-                found++;
+    /**
+     * Counts the registrations of a connector's zsync task MBeans in JMX: each task start registers its
+     * metrics (Kafka's JmxReporter registers an MBean again for each metric added to it; a stopped task's are
+     * unregistered), and a running task adds none, so a growing count means a task started again.
+     */
+    private static final class TaskStarts implements NotificationListener, AutoCloseable {
+        private final String connector;
+        private final Set<String> tasks = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger registrations = new AtomicInteger();
+
+        TaskStarts(String connector) throws Exception {
+            this.connector = connector;
+            ManagementFactory.getPlatformMBeanServer().addNotificationListener(MBeanServerDelegate.DELEGATE_NAME, this,
+                    null, null);
+        }
+
+        @Override
+        public void handleNotification(Notification n, Object handback) {
+            if (n instanceof MBeanServerNotification m && MBeanServerNotification.REGISTRATION_NOTIFICATION.equals(m.getType())) {
+                ObjectName name = m.getMBeanName();
+                // One MBean of each task's is tagged with the task alone (no reason, no priority).
+                if ("kafka.connect".equals(name.getDomain()) && "zsync".equals(name.getKeyProperty("type"))
+                        && connector.equals(name.getKeyProperty("connector")) && name.getKeyProperty("reason") == null
+                        && name.getKeyProperty("priority") == null) {
+                    tasks.add(name.getKeyProperty("task"));
+                    registrations.incrementAndGet();
+                }
             }
         }
-        assertTrue(found > 0, "the worker's metrics in JMX");
-        return sum;
+
+        int registrations() {
+            return registrations.get();
+        }
+
+        Set<String> tasks() {
+            return Set.copyOf(tasks);
+        }
+
+        @Override
+        public void close() throws Exception {
+            ManagementFactory.getPlatformMBeanServer().removeNotificationListener(MBeanServerDelegate.DELEGATE_NAME, this);
+        }
     }
 
     /**
