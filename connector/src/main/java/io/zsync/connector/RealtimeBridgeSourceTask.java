@@ -74,6 +74,11 @@ import org.apache.kafka.connect.source.SourceTask;
  * <p>{@code zsync.backpressure=block} stops reading from the source while the buffer is full: records
  * already read wait in this task, in order, until the stream has room.
  *
+ * <p>The task works out its own partitions from its number and the task count ({@link TaskAssignment}'s
+ * sticky rule), and a watcher thread lists the source topics every {@code source.partitions.refresh.ms}:
+ * partitions added to its share are read from the next poll on, beside the others, without a restart, so
+ * the buffer and the rate limit keep their state.
+ *
  * <p>Its {@link BufferMetrics} are in JMX as {@code kafka.connect:type=zsync,connector=<name>,task=<n>}
  * (and per reason or priority with those tags added).
  */
