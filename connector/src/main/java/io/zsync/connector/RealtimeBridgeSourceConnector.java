@@ -2,28 +2,21 @@ package io.zsync.connector;
 
 import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.connector.bridge.SourceOffsets;
+import io.zsync.connector.bridge.SourcePartitions;
 import io.zsync.connector.bridge.TaskAssignment;
 import io.zsync.kafka.KeyedConfigException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
@@ -35,11 +28,16 @@ import org.apache.kafka.connect.source.SourceConnector;
  * {@code zsync.dlq.topic}. Every {@code zsync.*} key of the Streams processors applies, parsed by the same
  * {@link io.zsync.kafka.ZsyncConfig}.
  *
- * <p>The connector lists the source partitions, spreads them over {@code tasks.max} tasks, and lists them
- * again every {@code source.partitions.refresh.ms}, asking the worker to reconfigure the tasks when they
- * changed. Source offsets are kept by the worker (the bridge commits nothing to the source cluster), per
- * (topic, partition); see {@link io.zsync.connector.bridge.PartitionProgress} for why a restart neither
- * skips a buffered record nor, in exactly-once mode, repeats a delivered one.
+ * <p>The connector lists the source partitions and starts {@code min(tasks.max, partitions)} tasks (at
+ * least one); each task works out its own partitions with a sticky rule ({@link TaskAssignment}) and lists
+ * them again itself every {@code source.partitions.refresh.ms}, taking partitions added to a source topic
+ * without a restart: its buffer and rate limit keep their state. The connector lists the partitions as
+ * often, and asks the worker to reconfigure only when the task count must change (a topic appears or
+ * vanishes, or partitions are added while there are fewer partitions than {@code tasks.max}); Kafka
+ * Connect then restarts every task of the connector. Source offsets are kept by the worker (the bridge
+ * commits nothing to the source cluster), per (topic, partition); see
+ * {@link io.zsync.connector.bridge.PartitionProgress} for why a restart neither skips a buffered record
+ * nor, in exactly-once mode, repeats a delivered one.
  *
  * <p>The bridge carries records as bytes: use {@code org.apache.kafka.connect.converters.ByteArrayConverter}
  * as key and value converter and {@link io.zsync.connector.converters.ZsyncHeaderConverter} as header
@@ -47,14 +45,16 @@ import org.apache.kafka.connect.source.SourceConnector;
  */
 public final class RealtimeBridgeSourceConnector extends SourceConnector {
     private static final System.Logger LOG = System.getLogger(RealtimeBridgeSourceConnector.class.getName());
-    private static final long ADMIN_TIMEOUT_MS = 30_000;
 
     private Map<String, String> props;
     private BridgeConfig config;
     private Admin admin;
     private ScheduledExecutorService monitor;
-    /** Written by the monitor thread and read by the worker's thread in taskConfigs. */
-    private volatile List<TopicPartition> partitions = List.of();
+    // Written by the monitor thread and by the worker's thread in taskConfigs, read by both.
+    private volatile int partitionCount;
+    private volatile int maxTasks;
+    /** The task count of the last task configs: -1 before the first. */
+    private volatile int taskCount = -1;
 
     @Override
     public String version() {
@@ -76,8 +76,9 @@ public final class RealtimeBridgeSourceConnector extends SourceConnector {
         this.props = Map.copyOf(props);
         this.config = new BridgeConfig(props);
         this.admin = Admin.create(config.sourceClientSettings());
-        this.partitions = listPartitions();
-        LOG.log(System.Logger.Level.INFO, "zsync bridge: {0} source partitions of {1} into {2}", partitions.size(),
+        this.maxTasks = Integer.parseInt(props.getOrDefault("tasks.max", "1").trim());
+        this.partitionCount = countPartitions(System.Logger.Level.WARNING);
+        LOG.log(System.Logger.Level.INFO, "zsync bridge: {0} source partitions of {1} into {2}", partitionCount,
                 config.sourceTopics(), config.targetTopic());
         monitor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "zsync-bridge-partition-monitor-" + props.getOrDefault("name", ""));
@@ -90,12 +91,20 @@ public final class RealtimeBridgeSourceConnector extends SourceConnector {
 
     private void refresh() {
         try {
-            List<TopicPartition> now = listPartitions();
-            if (!Set.copyOf(now).equals(Set.copyOf(partitions))) {
-                LOG.log(System.Logger.Level.INFO, "zsync bridge: source partitions changed from {0} to {1};"
-                        + " reconfiguring the tasks", partitions.size(), now.size());
-                partitions = now;
+            int now = countPartitions(System.Logger.Level.DEBUG);
+            int before = partitionCount;
+            partitionCount = now;
+            int tasks = TaskAssignment.taskCount(now, maxTasks);
+            if (taskCount >= 0 && tasks != taskCount) {
+                // Connect restarts every task of the connector when their configs change: done only when the
+                // task count must change. Partitions added otherwise are taken by the tasks themselves.
+                LOG.log(System.Logger.Level.INFO, "zsync bridge: source partitions changed from {0} to {1}, so the"
+                        + " task count from {2} to {3}; reconfiguring (Kafka Connect restarts every task)", before, now,
+                        taskCount, tasks);
                 context.requestTaskReconfiguration();
+            } else if (now != before) {
+                LOG.log(System.Logger.Level.INFO, "zsync bridge: source partitions changed from {0} to {1}; the {2}"
+                        + " tasks take them without a restart", before, now, tasks);
             }
         } catch (RuntimeException e) {
             // The next round tries again; the tasks keep running on the partitions they have.
@@ -103,38 +112,16 @@ public final class RealtimeBridgeSourceConnector extends SourceConnector {
         }
     }
 
-    /** The partitions of every source topic that exists; a missing topic has none until it is created. */
-    private List<TopicPartition> listPartitions() {
-        List<TopicPartition> out = new ArrayList<>();
-        Map<String, KafkaFuture<TopicDescription>> described =
-                admin.describeTopics(config.sourceTopics()).topicNameValues();
-        for (Map.Entry<String, KafkaFuture<TopicDescription>> e : described.entrySet()) {
-            try {
-                TopicDescription d = e.getValue().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                d.partitions().forEach(p -> out.add(new TopicPartition(d.name(), p.partition())));
-            } catch (ExecutionException ex) {
-                if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
-                    LOG.log(System.Logger.Level.WARNING, "zsync bridge: source topic {0} does not exist (yet); it is"
-                            + " picked up within source.partitions.refresh.ms of its creation", e.getKey());
-                } else {
-                    throw new ConnectException("zsync bridge: could not describe source topic " + e.getKey() + ": "
-                            + ex.getCause().getMessage(), ex.getCause());
-                }
-            } catch (TimeoutException ex) {
-                throw new ConnectException("zsync bridge: no answer from source.bootstrap.servers within "
-                        + ADMIN_TIMEOUT_MS + " ms describing " + e.getKey(), ex);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new ConnectException("zsync bridge: interrupted while listing source partitions", ex);
-            }
-        }
-        return out;
+    private int countPartitions(System.Logger.Level missingLevel) {
+        return SourcePartitions.total(SourcePartitions.count(admin, config.sourceTopics(), missingLevel));
     }
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        return TaskAssignment.spread(partitions, maxTasks).stream().map(a -> a.addTo(props))
-                .collect(Collectors.toList());
+        this.maxTasks = maxTasks;
+        int tasks = TaskAssignment.taskCount(partitionCount, maxTasks);
+        taskCount = tasks;
+        return TaskAssignment.all(tasks).stream().map(a -> a.addTo(props)).collect(Collectors.toList());
     }
 
     @Override

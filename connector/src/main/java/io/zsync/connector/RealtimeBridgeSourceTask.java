@@ -3,6 +3,7 @@ package io.zsync.connector;
 import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.connector.bridge.BridgeRecord;
 import io.zsync.connector.bridge.PartitionProgress;
+import io.zsync.connector.bridge.SourcePartitions;
 import io.zsync.connector.bridge.TaskAssignment;
 import io.zsync.kafka.BufferMetrics;
 import io.zsync.kafka.BufferStreams;
@@ -18,6 +19,7 @@ import io.zsync.stream.RealtimeStream;
 import io.zsync.stream.TimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,7 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -70,6 +75,11 @@ import org.apache.kafka.connect.source.SourceTask;
  * <p>{@code zsync.backpressure=block} stops reading from the source while the buffer is full: records
  * already read wait in this task, highest level first, until the stream has room.
  *
+ * <p>The task works out its own partitions from its number and the task count ({@link TaskAssignment}'s
+ * sticky rule), and a watcher thread lists the source topics every {@code source.partitions.refresh.ms}:
+ * partitions added to its share are read from the next poll on, beside the others, without a restart, so
+ * the buffer and the rate limit keep their state.
+ *
  * <p>Its {@link BufferMetrics} are in JMX as {@code kafka.connect:type=zsync,connector=<name>,task=<n>}
  * (and per reason or priority with those tags added).
  */
@@ -90,7 +100,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     private Backpressure backpressure;
     private DeadLetters deadLetters;
     private RecordIntake intake;
-    private Consumer<byte[], byte[]> consumer;
+    /** Written in start or, for a task that had no partitions, by poll; stop reads it to wake a poll up. */
+    private volatile Consumer<byte[], byte[]> consumer;
     private PartitionProgress[] progress = new PartitionProgress[0];
     private final Map<TopicPartition, PartitionProgress> byPartition = new HashMap<>();
     private RealtimeStream stream;
@@ -113,6 +124,24 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     private long notWrittenCount;
     private long lostDeadLetters;
     private final Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory;
+    private final Function<Map<String, Object>, SourcePartitions.Counter> counterFactory;
+
+    private TaskAssignment assignment;
+    private List<String> sourceTopics;
+    private String consumerName;
+    /** Lists the source topics for the watcher. */
+    private SourcePartitions.Counter admin;
+    private ScheduledExecutorService watcher;
+    /** The partitions handed to the polling thread so far: the watcher's own. */
+    private final Set<TopicPartition> watched = new HashSet<>();
+    /** The topics last reported as having lost partitions: the watcher's own. */
+    private Set<String> reportedGone = Set.of();
+    /** Partitions the watcher found for this task, taken by poll. */
+    private final ConcurrentLinkedQueue<Gained> gained = new ConcurrentLinkedQueue<>();
+
+    /** Partitions the rule gave this task since it started, with their stored offsets. */
+    private record Gained(List<TopicPartition> partitions, Map<Map<String, Object>, Map<String, Object>> stored) {
+    }
 
     /** A record read and not yet admitted, with what its examination found. */
     private record Waiting(long id, Priority priority, long deadlineMicros, long size, long order) {
@@ -124,17 +153,21 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
 
     /** Used by the worker. */
     public RealtimeBridgeSourceTask() {
-        this(TimeSource.system(), KafkaConsumer::new);
+        this(TimeSource.system(), KafkaConsumer::new, SourcePartitions.Counter::admin);
     }
 
     /**
-     * For tests: a clock and the source consumer (e.g. a {@code MockConsumer}).
+     * For tests: a clock, the source consumer (e.g. a {@code MockConsumer}) and what lists the source
+     * partitions.
      *
      * @param consumerFactory makes the source consumer from its settings
+     * @param counterFactory  makes the partition counter from the source clients' settings
      */
-    RealtimeBridgeSourceTask(TimeSource clock, Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
+    RealtimeBridgeSourceTask(TimeSource clock, Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory,
+                             Function<Map<String, Object>, SourcePartitions.Counter> counterFactory) {
         this.clock = clock;
         this.consumerFactory = consumerFactory;
+        this.counterFactory = counterFactory;
     }
 
     @Override
@@ -146,7 +179,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     public void start(Map<String, String> props) {
         config = new BridgeConfig(props);
         ZsyncConfig zsync = config.zsync();
-        TaskAssignment assignment = TaskAssignment.from(props);
+        assignment = TaskAssignment.from(props);
+        sourceTopics = config.sourceTopics();
         targetTopic = config.targetTopic();
         dlqTopic = config.dlqTopic();
         pollTimeoutMs = config.pollTimeoutMs();
@@ -156,36 +190,108 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         long limit = config.targetMaxMessageBytes();
         deadLetters = new DeadLetters(zsync, limit);
         intake = new RecordIntake(zsync, limit, config.targetMaxMessageBytesSource());
-        stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.before(), zsync, assignment);
-        metrics = registerMetrics(props.getOrDefault("name", "zsync-bridge"), assignment.task());
+        String name = props.getOrDefault("name", "zsync-bridge");
+        consumerName = name + "-source-" + assignment.task();
 
-        List<TopicPartition> partitions = assignment.partitions();
-        progress = new PartitionProgress[partitions.size()];
-        List<Map<String, Object>> keys = new ArrayList<>();
-        for (int i = 0; i < partitions.size(); i++) {
-            progress[i] = new PartitionProgress(partitions.get(i), i);
-            byPartition.put(partitions.get(i), progress[i]);
-            keys.add(progress[i].sourcePartition());
-        }
+        // This task's partitions now, by the sticky rule; the watcher adds those given to it later.
+        admin = counterFactory.apply(config.sourceClientSettings());
+        Map<String, Integer> counts = admin.count(sourceTopics, System.Logger.Level.WARNING);
+        List<TopicPartition> partitions = assignment.partitions(sourceTopics, counts);
+        stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.task(), zsync,
+                assignment.rateShare(sourceTopics, counts));
+        metrics = registerMetrics(name, assignment.task());
         if (partitions.isEmpty()) {
-            LOG.log(System.Logger.Level.INFO, "zsync bridge: no source partitions yet for this task; it waits for the"
-                    + " connector to assign some");
-            return;
+            LOG.log(System.Logger.Level.INFO, "zsync bridge: task {0} of {1} has no source partitions yet; it takes"
+                    + " those the rule gives it within source.partitions.refresh.ms", assignment.task(),
+                    assignment.taskCount());
+        } else {
+            adopt(partitions, context.offsetStorageReader().offsets(
+                    partitions.stream().map(RealtimeBridgeSourceTask::sourcePartition).toList()));
         }
-        Map<Map<String, Object>, Map<String, Object>> stored = context.offsetStorageReader().offsets(keys);
-        consumer = consumerFactory.apply(config.sourceConsumerSettings(
-                props.getOrDefault("name", "zsync-bridge") + "-source-" + assignment.before()));
-        consumer.assign(partitions);
+        watched.addAll(partitions);
+        watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "zsync-bridge-partitions-" + name + "-" + assignment.task());
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.partitionsRefreshMs();
+        watcher.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private static Map<String, Object> sourcePartition(TopicPartition tp) {
+        return new PartitionProgress(tp, 0).sourcePartition();
+    }
+
+    /**
+     * Starts reading {@code added} where their stored offsets say, beside the partitions already read:
+     * their progress is appended (record ids carry the index, so indexes never change) and the buffer, the
+     * stream and its rate limit go on as they are. Runs on the polling thread (or in start).
+     */
+    private void adopt(List<TopicPartition> added, Map<Map<String, Object>, Map<String, Object>> stored) {
+        int first = progress.length;
+        progress = Arrays.copyOf(progress, first + added.size());
+        for (int i = 0; i < added.size(); i++) {
+            progress[first + i] = new PartitionProgress(added.get(i), first + i);
+            byPartition.put(added.get(i), progress[first + i]);
+        }
+        if (consumer == null) {
+            consumer = consumerFactory.apply(config.sourceConsumerSettings(consumerName));
+        }
+        // Partitions already assigned keep their position, fetched records and pause.
+        consumer.assign(List.copyOf(byPartition.keySet()));
         StringBuilder positions = new StringBuilder();
-        for (PartitionProgress p : progress) {
-            long offset = p.restore(stored.get(p.sourcePartition()));
+        for (int i = first; i < progress.length; i++) {
+            PartitionProgress p = progress[i];
+            long offset = p.restore(stored == null ? null : stored.get(p.sourcePartition()));
             if (offset >= 0) {
                 consumer.seek(p.partition(), offset);
                 positions.append(' ').append(p.partition()).append('@').append(offset);
             }
         }
-        LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} partitions into {1}; resumes at{2}",
-                partitions.size(), targetTopic, positions.length() == 0 ? " the reset policy's offsets" : positions);
+        LOG.log(System.Logger.Level.INFO, "zsync bridge: task {0} reads {1} into {2}, {3} partitions in all; resumes"
+                + " at{4}", assignment.task(), added, targetTopic, progress.length,
+                positions.length() == 0 ? " the reset policy's offsets" : positions);
+    }
+
+    /**
+     * The watcher's round, every {@code source.partitions.refresh.ms} on its own thread: lists the source
+     * topics, and hands the partitions the rule now gives this task, with their stored offsets, to the
+     * polling thread, which takes them at its next poll without waiting on the source cluster. Partitions
+     * are never taken away: Kafka never removes one from a topic, and one whose topic was deleted is kept
+     * (its reads simply return nothing).
+     */
+    private void watch() {
+        try {
+            Map<String, Integer> counts = admin.count(sourceTopics, System.Logger.Level.DEBUG);
+            List<TopicPartition> now = assignment.partitions(sourceTopics, counts);
+            List<TopicPartition> added = now.stream().filter(tp -> !watched.contains(tp)).toList();
+            Set<String> gone = new TreeSet<>();
+            for (TopicPartition tp : watched) {
+                if (counts.getOrDefault(tp.topic(), 0) <= tp.partition()) {
+                    gone.add(tp.topic());
+                }
+            }
+            if (!gone.equals(reportedGone)) {
+                if (!gone.isEmpty()) {
+                    LOG.log(System.Logger.Level.WARNING, "zsync bridge: task {0}: source topics {1} no longer list all"
+                            + " the partitions it reads (deleted?); it keeps them", assignment.task(), gone);
+                }
+                reportedGone = gone;
+            }
+            if (added.isEmpty()) {
+                return;
+            }
+            Map<Map<String, Object>, Map<String, Object>> stored = context.offsetStorageReader().offsets(
+                    added.stream().map(RealtimeBridgeSourceTask::sourcePartition).toList());
+            gained.add(new Gained(added, stored));
+            watched.addAll(added);
+        } catch (RuntimeException e) {
+            if (!stopping) {
+                // The next round tries again; the task goes on with the partitions it has.
+                LOG.log(System.Logger.Level.WARNING, "zsync bridge: task {0} could not list the source partitions:"
+                        + " {1}", assignment.task(), e.getMessage());
+            }
+        }
     }
 
     private BufferMetrics registerMetrics(String connector, int task) {
@@ -210,9 +316,13 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         }, "zsync.", tags, stream);
     }
 
-    private RealtimeStream buildStream(String name, ZsyncConfig zsync, TaskAssignment assignment) {
-        RateShare share = zsync.rateScopeIsApplication() && assignment.total() > 0 && !assignment.partitions().isEmpty()
-                ? assignment.rateShare() : null;
+    /**
+     * The stream, with its share of an application-wide rate computed from the partitions at this moment:
+     * partitions this task takes later do not change it (a later issue replaces it with coordination). A
+     * task that reads nothing yet gets the least share (1 record/s, as {@link RateShare} gives).
+     */
+    private RealtimeStream buildStream(String name, ZsyncConfig zsync, RateShare application) {
+        RateShare share = zsync.rateScopeIsApplication() ? application : null;
         if (share != null) {
             LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} of {1} source partitions: it delivers at most"
                     + " {2} records/s and {3} bytes/s (0 = no limit; zsync.rate.scope=application)",
@@ -228,6 +338,12 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                 return null;
             }
             try {
+                if (!gained.isEmpty()) {
+                    Gained g;
+                    while ((g = gained.poll()) != null) {
+                        adopt(g.partitions(), g.stored());
+                    }
+                }
                 takeCommitReports();
                 admitWaiting();
                 if (consumer == null) {
@@ -466,6 +582,9 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     @Override
     public void stop() {
         stopping = true;
+        if (watcher != null) {
+            watcher.shutdownNow();
+        }
         Consumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
@@ -491,6 +610,10 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             if (consumer != null) {
                 consumer.close(Duration.ofSeconds(5));
                 consumer = null;
+            }
+            if (admin != null) {
+                admin.close();
+                admin = null;
             }
             if (metrics != null) {
                 metrics.close();

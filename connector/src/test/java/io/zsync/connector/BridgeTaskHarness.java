@@ -1,5 +1,6 @@
 package io.zsync.connector;
 
+import io.zsync.connector.bridge.SourcePartitions;
 import io.zsync.connector.bridge.TaskAssignment;
 import io.zsync.stream.ManualTimeSource;
 import java.util.ArrayList;
@@ -51,13 +52,22 @@ final class BridgeTaskHarness implements AutoCloseable {
         props.put("target.topic", TARGET);
         props.put("source.poll.timeout.ms", "1");
         props.putAll(settings);
-        Map<String, String> taskConfig = TaskAssignment.spread(partitions, 1).get(0).addTo(props);
+        Map<String, String> taskConfig = TaskAssignment.all(1).get(0).addTo(props);
         task = new RealtimeBridgeSourceTask(clock, consumerSettings -> {
             consumer = new MockConsumer<>("earliest");
             Map<TopicPartition, Long> beginning = new HashMap<>();
             partitions.forEach(tp -> beginning.put(tp, 0L));
             consumer.updateBeginningOffsets(beginning);
             return consumer;
+        }, adminSettings -> new SourcePartitions.Counter() {
+            @Override
+            public Map<String, Integer> count(List<String> topics, System.Logger.Level missingLevel) {
+                return Map.of(SOURCE, partitions.size());
+            }
+
+            @Override
+            public void close() {
+            }
         });
         task.initialize(new SourceTaskContext() {
             @Override

@@ -17,7 +17,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerDelegate;
+import javax.management.MBeanServerNotification;
+import javax.management.Notification;
+import javax.management.NotificationListener;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
@@ -208,6 +215,127 @@ class RealtimeBridgeConnectIT {
         consume(2, out, new ArrayList<>(), "grown", "grown.dlq");
         connect.deleteConnector("growing");
         assertEquals(List.of("a", "b"), out.stream().map(r -> text(r.value())).sorted().toList());
+    }
+
+    /**
+     * Issue 18 row h: partitions added to a source topic while records wait in the tasks' buffers (a slow
+     * rate limit) are taken by the tasks in place. No task restarts (no task registers its metrics again,
+     * and the tasks' records-in counts cover every record once), the waiting records are not read again,
+     * and the new partitions' records arrive, each once.
+     */
+    @Test
+    void partitionsAddedWhileRecordsWaitAreTakenWithoutRestartingATask() throws Exception {
+        String bootstrap = connect.kafka().bootstrapServers();
+        connect.kafka().createTopic("sticky", 2);
+        connect.kafka().createTopic("stuck", 1);
+        TestInput.awaitReady(bootstrap, "sticky", "stuck");
+        Map<String, String> c = bridge("sticky", "stuck");
+        c.put(ConnectorConfig.TASKS_MAX_CONFIG, "2");
+        c.put("source.partitions.refresh.ms", "500");
+        c.put("zsync.rate.limit", "10");
+        try (TaskStarts starts = new TaskStarts("sticky")) {
+            connect.configureConnector("sticky", c);
+            connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sticky", 2, "two partitions, two tasks");
+            int registered = starts.registrations();
+            assertEquals(Set.of("0", "1"), starts.tasks(), "the two tasks' metrics, seen in JMX");
+            bridgeWhileAddingPartitions(bootstrap);
+            assertEquals(registered, starts.registrations(), "no task started again: its metrics would be registered");
+        }
+        assertEquals(300.0, jmxSum("sticky", "records-in-total"), "every record read once, by tasks that ran throughout");
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sticky", 2, "still two tasks");
+        connect.deleteConnector("sticky");
+    }
+
+    private static void bridgeWhileAddingPartitions(String bootstrap) throws Exception {
+        try (CheckedProducer producer = CheckedProducer.create(bootstrap, Map.of())) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>("sticky", 0, null, bytes("0-" + i)));
+                producer.send(new ProducerRecord<>("sticky", 1, null, bytes("1-" + i)));
+            }
+        }
+        // At 10 records/s a task, the 200 records are read at once and wait in the buffers for 10 s.
+        awaitJmx("sticky", "records-in-total", 200);
+        awaitJmx("sticky", "buffer-records", 100);
+        assertTrue(jmxSum("sticky", "records-out-total") < 100, "records wait in the buffers");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createPartitions(Map.of("sticky", NewPartitions.increaseTo(4))).all().get();
+        }
+        TestInput.awaitReady(bootstrap, "sticky");
+        try (CheckedProducer producer = CheckedProducer.create(bootstrap, Map.of())) {
+            for (int i = 0; i < 50; i++) {
+                producer.send(new ProducerRecord<>("sticky", 2, null, bytes("2-" + i)));
+                producer.send(new ProducerRecord<>("sticky", 3, null, bytes("3-" + i)));
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        consume(300, out, dead, "stuck", "stuck.dlq");
+        assertEquals(List.of(), dead);
+        assertEquals(300, out.stream().map(r -> text(r.value())).distinct().count(), "each record once");
+        for (int p = 0; p < 4; p++) {
+            String prefix = p + "-";
+            assertEquals(p < 2 ? 100 : 50, out.stream().filter(r -> text(r.value()).startsWith(prefix)).count(),
+                    "records of partition " + p);
+        }
+    }
+
+    /**
+     * Waits up to 30 s for a zsync metric summed over the connector's tasks to reach {@code value} (gauges
+     * are sampled about once a second).
+     */
+    private static void awaitJmx(String connector, String metric, double value) throws Exception {
+        double actual = 0;
+        for (long until = System.nanoTime() + 30_000_000_000L; System.nanoTime() < until; Thread.sleep(100)) {
+            actual = jmxSum(connector, metric);
+            if (actual >= value) {
+                return;
+            }
+        }
+        assertEquals(value, actual, metric + " of " + connector);
+    }
+
+    /**
+     * Counts the registrations of a connector's zsync task MBeans in JMX: each task start registers its
+     * metrics (Kafka's JmxReporter registers an MBean again for each metric added to it; a stopped task's are
+     * unregistered), and a running task adds none, so a growing count means a task started again.
+     */
+    private static final class TaskStarts implements NotificationListener, AutoCloseable {
+        private final String connector;
+        private final Set<String> tasks = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger registrations = new AtomicInteger();
+
+        TaskStarts(String connector) throws Exception {
+            this.connector = connector;
+            ManagementFactory.getPlatformMBeanServer().addNotificationListener(MBeanServerDelegate.DELEGATE_NAME, this,
+                    null, null);
+        }
+
+        @Override
+        public void handleNotification(Notification n, Object handback) {
+            if (n instanceof MBeanServerNotification m && MBeanServerNotification.REGISTRATION_NOTIFICATION.equals(m.getType())) {
+                ObjectName name = m.getMBeanName();
+                // One MBean of each task's is tagged with the task alone (no reason, no priority).
+                if ("kafka.connect".equals(name.getDomain()) && "zsync".equals(name.getKeyProperty("type"))
+                        && connector.equals(name.getKeyProperty("connector")) && name.getKeyProperty("reason") == null
+                        && name.getKeyProperty("priority") == null) {
+                    tasks.add(name.getKeyProperty("task"));
+                    registrations.incrementAndGet();
+                }
+            }
+        }
+
+        int registrations() {
+            return registrations.get();
+        }
+
+        Set<String> tasks() {
+            return Set.copyOf(tasks);
+        }
+
+        @Override
+        public void close() throws Exception {
+            ManagementFactory.getPlatformMBeanServer().removeNotificationListener(MBeanServerDelegate.DELEGATE_NAME, this);
+        }
     }
 
     /**

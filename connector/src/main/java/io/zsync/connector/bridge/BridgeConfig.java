@@ -46,8 +46,10 @@ public final class BridgeConfig extends AbstractConfig {
     private static final String SOURCE_POLL_TIMEOUT_MS_DOC = "The longest one poll of the task waits for source"
             + " records or for the rate limit before it returns to the worker.";
     public static final String SOURCE_PARTITIONS_REFRESH_MS_CONFIG = "source.partitions.refresh.ms";
-    private static final String SOURCE_PARTITIONS_REFRESH_MS_DOC = "How often the connector lists the partitions of"
-            + " source.topics and, when they changed, spreads them over the tasks again.";
+    private static final String SOURCE_PARTITIONS_REFRESH_MS_DOC = "How often the connector and each task list the"
+            + " partitions of source.topics. A task takes the partitions added to its share without a restart; only"
+            + " when the task count, min(tasks.max, partitions), changes are the tasks reconfigured, and Kafka Connect"
+            + " restarts them all.";
     public static final String TARGET_TOPIC_CONFIG = "target.topic";
     private static final String TARGET_TOPIC_DOC = "The topic every delivered record is written to; dead letters go"
             + " to zsync.dlq.topic (default: this name + .dlq). Records keep their key, value, headers and"
