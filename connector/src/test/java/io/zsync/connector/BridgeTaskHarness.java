@@ -62,7 +62,9 @@ final class BridgeTaskHarness implements AutoCloseable {
         }, adminSettings -> new SourcePartitions.Counter() {
             @Override
             public Map<String, Integer> count(List<String> topics, System.Logger.Level missingLevel) {
-                return Map.of(SOURCE, partitions.size());
+                synchronized (partitions) {
+                    return Map.of(SOURCE, partitions.size());
+                }
             }
 
             @Override
@@ -102,6 +104,16 @@ final class BridgeTaskHarness implements AutoCloseable {
         });
         task.start(taskConfig);
         return this;
+    }
+
+    /** Adds a partition to the source topic, as {@code kafka-topics --alter --partitions} does. */
+    void addPartition() {
+        TopicPartition tp;
+        synchronized (partitions) {
+            tp = new TopicPartition(SOURCE, partitions.size());
+            partitions.add(tp);
+        }
+        consumer.updateBeginningOffsets(Map.of(tp, 0L));
     }
 
     /** Appends a record to a source partition. */

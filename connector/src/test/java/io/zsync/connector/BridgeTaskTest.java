@@ -188,6 +188,35 @@ class BridgeTaskTest {
         }
     }
 
+    /** Row h: a partition added to the source topic is taken in place, from its stored offset. */
+    @Test
+    void anAddedPartitionIsTakenWithoutRestartingTheTask() throws Exception {
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(Map.of("source.partitions.refresh.ms", "100"))) {
+            h.add(0, 0, null, bytes("p0"), null);
+            assertEquals(1, h.pollFor(1).size());
+            h.stored.put(Map.of("topic", BridgeTaskHarness.SOURCE, "partition", 1), Map.of("offset", 5L));
+            h.addPartition();
+            org.apache.kafka.common.TopicPartition added = h.partitions.get(1);
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!h.consumer.assignment().contains(added) && System.nanoTime() < until) {
+                h.poll();
+                Thread.sleep(5);
+            }
+            assertTrue(h.consumer.assignment().contains(added), "the watcher found the new partition");
+            for (long o = 3; o < 8; o++) {
+                h.add(1, o, null, bytes("p1-" + o), null);
+            }
+            h.add(0, 1, null, bytes("p0"), null);
+            List<Long> fromAdded = new ArrayList<>();
+            for (SourceRecord r : h.pollFor(4)) {
+                if (((BridgeRecord) r).origin().partition() == 1) {
+                    fromAdded.add(sourceOffset(r));
+                }
+            }
+            assertEquals(List.of(5L, 6L, 7L), fromAdded, "read from its stored offset");
+        }
+    }
+
     /** A record counts as delivered when Connect reports it written, not when the task returns it. */
     @Test
     void aReturnedRecordIsNotYetDelivered() throws Exception {
