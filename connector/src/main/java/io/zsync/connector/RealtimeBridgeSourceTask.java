@@ -170,7 +170,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                     + " connector to assign some");
             return;
         }
-        Map<Map<String, Object>, Map<String, Object>> stored = context.offsetStorageReader().offsets(keys);
+        Map<Map<String, Object>, Map<String, Object>> stored = storedOffsets(keys);
         consumer = consumerFactory.apply(config.sourceConsumerSettings(
                 props.getOrDefault("name", "zsync-bridge") + "-source-" + assignment.before()));
         consumer.assign(partitions);
@@ -184,6 +184,42 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         }
         LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} partitions into {1}; resumes at{2}",
                 partitions.size(), targetTopic, positions.length() == 0 ? " the reset policy's offsets" : positions);
+    }
+
+    /**
+     * The stored offsets of the task's partitions; for a partition without one, the offset stored under the key
+     * in the field order of earlier versions ({@link PartitionProgress#legacySourcePartition()}). The two keys
+     * are equal as maps, so they are asked for in two calls.
+     */
+    private Map<Map<String, Object>, Map<String, Object>> storedOffsets(List<Map<String, Object>> keys) {
+        Map<Map<String, Object>, Map<String, Object>> stored = new HashMap<>();
+        Map<Map<String, Object>, Map<String, Object>> current = context.offsetStorageReader().offsets(keys);
+        if (current != null) {
+            current.forEach((k, v) -> {
+                if (v != null) {
+                    stored.put(k, v);
+                }
+            });
+        }
+        List<Map<String, Object>> legacy = new ArrayList<>();
+        for (PartitionProgress p : progress) {
+            if (!stored.containsKey(p.sourcePartition())) {
+                legacy.add(p.legacySourcePartition());
+            }
+        }
+        if (!legacy.isEmpty()) {
+            Map<Map<String, Object>, Map<String, Object>> old = context.offsetStorageReader().offsets(legacy);
+            if (old != null) {
+                old.forEach((k, v) -> {
+                    if (v != null) {
+                        LOG.log(System.Logger.Level.INFO, "zsync bridge: the offset of {0} is stored in the key order"
+                                + " of earlier versions; it is used, and from now on written in the new order", k);
+                        stored.put(k, v);
+                    }
+                });
+            }
+        }
+        return stored;
     }
 
     private BufferMetrics registerMetrics(String connector, int task) {
