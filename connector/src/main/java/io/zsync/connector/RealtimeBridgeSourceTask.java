@@ -205,8 +205,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                     + " those the rule gives it within source.partitions.refresh.ms", assignment.task(),
                     assignment.taskCount());
         } else {
-            adopt(partitions, context.offsetStorageReader().offsets(
-                    partitions.stream().map(RealtimeBridgeSourceTask::sourcePartition).toList()));
+            adopt(partitions, storedOffsets(partitions));
         }
         watched.addAll(partitions);
         watcher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -216,10 +215,6 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         });
         long every = config.partitionsRefreshMs();
         watcher.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
-    }
-
-    private static Map<String, Object> sourcePartition(TopicPartition tp) {
-        return new PartitionProgress(tp, 0).sourcePartition();
     }
 
     /**
@@ -281,8 +276,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             if (added.isEmpty()) {
                 return;
             }
-            Map<Map<String, Object>, Map<String, Object>> stored = context.offsetStorageReader().offsets(
-                    added.stream().map(RealtimeBridgeSourceTask::sourcePartition).toList());
+            Map<Map<String, Object>, Map<String, Object>> stored = storedOffsets(added);
             gained.add(new Gained(added, stored));
             watched.addAll(added);
         } catch (RuntimeException e) {
@@ -292,6 +286,45 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                         + " {1}", assignment.task(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * The stored offsets of {@code partitions}, by {@link PartitionProgress#sourcePartition()}; for a partition
+     * without one, the offset stored under the key in the field order of earlier versions
+     * ({@link PartitionProgress#legacySourcePartition()}). The two keys are equal as maps, so they are asked
+     * for in two calls. Runs on the polling thread or the watcher's.
+     */
+    private Map<Map<String, Object>, Map<String, Object>> storedOffsets(List<TopicPartition> partitions) {
+        Map<Map<String, Object>, Map<String, Object>> stored = new HashMap<>();
+        List<Map<String, Object>> keys = new ArrayList<>();
+        List<Map<String, Object>> legacyKeys = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            PartitionProgress probe = new PartitionProgress(tp, 0);
+            keys.add(probe.sourcePartition());
+            legacyKeys.add(probe.legacySourcePartition());
+        }
+        Map<Map<String, Object>, Map<String, Object>> current = context.offsetStorageReader().offsets(keys);
+        if (current != null) {
+            current.forEach((k, v) -> {
+                if (v != null) {
+                    stored.put(k, v);
+                }
+            });
+        }
+        List<Map<String, Object>> missing = legacyKeys.stream().filter(k -> !stored.containsKey(k)).toList();
+        if (!missing.isEmpty()) {
+            Map<Map<String, Object>, Map<String, Object>> old = context.offsetStorageReader().offsets(missing);
+            if (old != null) {
+                old.forEach((k, v) -> {
+                    if (v != null) {
+                        LOG.log(System.Logger.Level.INFO, "zsync bridge: the offset of {0} is stored in the key order"
+                                + " of earlier versions; it is used, and from now on written in the new order", k);
+                        stored.put(k, v);
+                    }
+                });
+            }
+        }
+        return stored;
     }
 
     private BufferMetrics registerMetrics(String connector, int task) {

@@ -83,6 +83,15 @@ final class WorkerProcess implements AutoCloseable {
      */
     static WorkerProcess start(Path dir, String bootstrap, String group, Path pluginPath, boolean exactlyOnce)
             throws Exception {
+        return start(dir, bootstrap, group, pluginPath, exactlyOnce, Map.of());
+    }
+
+    /**
+     * Starts a worker with {@code settings} added to (or replacing) its worker properties, and waits until its
+     * REST API answers.
+     */
+    static WorkerProcess start(Path dir, String bootstrap, String group, Path pluginPath, boolean exactlyOnce,
+                               Map<String, String> settings) throws Exception {
         Files.createDirectories(dir);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -109,6 +118,7 @@ final class WorkerProcess implements AutoCloseable {
         w.put("scheduled.rebalance.max.delay.ms", "0");
         w.put("session.timeout.ms", "6000");
         w.put("heartbeat.interval.ms", "1000");
+        w.putAll(settings);
         Path config = dir.resolve("worker.properties");
         try (var out = Files.newBufferedWriter(config)) {
             w.store(out, "zsync plugin-path test worker");

@@ -2,6 +2,7 @@ package io.zsync.connector.bridge;
 
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,7 @@ public final class PartitionProgress {
     private final int index;
     private final long idBase;
     private final Map<String, Object> sourcePartition;
+    private final Map<String, Object> legacySourcePartition;
     private final int pauseSpan;
 
     // Held records in offset order at [head, tail); a returned one leaves a null record until compaction.
@@ -88,11 +90,20 @@ public final class PartitionProgress {
         this.index = index;
         this.pauseSpan = pauseSpan;
         this.idBase = (long) index << SEQUENCE_BITS;
-        // Connect finds stored offsets by the serialized key, so its field order must be the same in every
-        // JVM: Map.copyOf/Map.of iterate in an order salted per JVM, which would lose the offsets on restart.
-        Map<String, Object> p = new LinkedHashMap<>();
+        // Connect finds a stored offset by the serialized key, so the field order must be the same in every JVM
+        // (Map.copyOf/Map.of iterate in an order salted per JVM, which lost the offsets on restart) and the
+        // same as in the keys Connect writes itself: PATCH /connectors/<name>/offsets (KIP-875) and GET
+        // normalize a source partition through its JsonConverter, which reads a JSON object into a HashMap.
+        // A HashMap of these two fields iterates in one order everywhere (String.hashCode is specified):
+        // "partition" first. In any other order the task never reads an offset written through the REST API,
+        // and GET shows the task's own offsets as null.
+        Map<String, Object> p = new HashMap<>();
         p.put("topic", partition.topic());
         p.put("partition", partition.partition());
+        Map<String, Object> legacy = new LinkedHashMap<>();
+        legacy.put("topic", partition.topic());
+        legacy.put("partition", partition.partition());
+        this.legacySourcePartition = Collections.unmodifiableMap(legacy);
         this.sourcePartition = Collections.unmodifiableMap(p);
     }
 
@@ -109,6 +120,14 @@ public final class PartitionProgress {
     /** Connect's source partition: {@code topic} and {@code partition}. */
     public Map<String, Object> sourcePartition() {
         return sourcePartition;
+    }
+
+    /**
+     * The source partition with its fields in the order earlier versions wrote them ({@code topic} first): a
+     * key Connect stores apart from {@link #sourcePartition()}, read only when that one has no offset.
+     */
+    public Map<String, Object> legacySourcePartition() {
+        return legacySourcePartition;
     }
 
     /** The partition index a record id carries. */
