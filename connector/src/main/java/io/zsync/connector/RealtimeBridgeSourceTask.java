@@ -86,6 +86,8 @@ import org.apache.kafka.connect.source.SourceTask;
 public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCallbacks.Emitter {
     private static final System.Logger LOG = System.getLogger(RealtimeBridgeSourceTask.class.getName());
     private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** The most records one poll releases from the stream. */
+    static final int MAX_RECORDS_PER_POLL = 4096;
 
     private final TimeSource clock;
     private final EmitCallbacks callbacks = new EmitCallbacks(this);
@@ -112,6 +114,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     private final PriorityQueue<Waiting> waiting = new PriorityQueue<>(Comparator
             .comparingInt((Waiting w) -> -w.priority().ordinal()).thenComparingLong(Waiting::order));
     private long readOrder;
+    /** Records the stream released in the current poll. */
+    private int released;
     /** What the current poll returns, in order; its records are built with their offsets at the end. */
     private final List<Out> out = new ArrayList<>();
     private final Set<TopicPartition> paused = new HashSet<>();
@@ -317,8 +321,11 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             if (old != null) {
                 old.forEach((k, v) -> {
                     if (v != null) {
-                        LOG.log(System.Logger.Level.INFO, "zsync bridge: the offset of {0} is stored in the key order"
-                                + " of earlier versions; it is used, and from now on written in the new order", k);
+                        LOG.log(System.Logger.Level.WARNING, "zsync bridge: the offset of {0} is stored under the key"
+                                + " order of earlier versions; the task resumes from it and writes the new order from now"
+                                + " on. DELETE /connectors/<name>/offsets and a null offset in PATCH clear only the new"
+                                + " key, after which this old one would be used again: to reset this partition, PATCH"
+                                + " '{'\"offset\": N'}' instead", k);
                         stored.put(k, v);
                     }
                 });
@@ -370,6 +377,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             if (stopping) {
                 return null;
             }
+            released = 0;
             try {
                 if (!gained.isEmpty()) {
                     Gained g;
@@ -527,7 +535,11 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     }
 
     private void dispatch() {
-        stream.dispatch(Integer.MAX_VALUE);
+        // Bounded so that one batch's offsets stay small: each record of a partition in a batch adds a step
+        // to the list its offsets share (see PartitionProgress); the rest leaves in the next poll.
+        if (released < MAX_RECORDS_PER_POLL) {
+            released += stream.dispatch(MAX_RECORDS_PER_POLL - released);
+        }
         rethrowFailure();
     }
 
@@ -625,6 +637,14 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         synchronized (lock) {
             // poll has returned and will not read again: what the stream still holds was never returned to
             // the worker, so its offsets were not committed and the next run reads it again.
+            // Records Connect reported not written after the last poll: their offsets may already be
+            // committed, and no poll will dead-letter them now. Each is named, so none goes unnoticed.
+            BridgeRecord unsent;
+            while ((unsent = notWritten.poll()) != null) {
+                LOG.log(System.Logger.Level.ERROR, "zsync bridge: Kafka Connect did not write {0} to {1}, and the task"
+                        + " stops before it could dead-letter it: unless a restart reads it again, it is in neither"
+                        + " topic", unsent.coordinates(), unsent.topic());
+            }
             if (stream != null) {
                 long held = stream.metrics().bufferedRecords() + waiting.size();
                 long skipped = 0;

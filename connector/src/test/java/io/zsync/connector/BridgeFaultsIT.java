@@ -34,6 +34,8 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.runtime.ConnectorConfig;
+import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
+import org.apache.kafka.connect.runtime.rest.entities.ConfigInfos;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
@@ -76,22 +78,39 @@ class BridgeFaultsIT {
     }
 
     /**
-     * Row a: the target topic refuses offset 3 (2,000 bytes over its max.message.bytes=1000) and
-     * {@code errors.tolerance=all} makes Connect skip it; the task dead-letters it NOT_WRITTEN and keeps
-     * running, the other nine arrive.
+     * Row a: the target topic takes at most 1,000 bytes (max.message.bytes=1000) and offset 3 is 2,000 bytes.
+     * {@code errors.tolerance=all}, with which Connect would skip the refused send and commit offsets past
+     * it, is refused by validate() naming the key, and so is Connect's Filter transform. With
+     * {@code target.max.message.bytes} set to the topic's limit, offset 3 is dead-lettered TOO_LARGE before
+     * Connect sends it (whole: the dead-letter topic takes it), the other nine arrive, and the task keeps
+     * running.
      *
-     * <p>The oversized record must travel alone in its producer batch. Batched with others (Kafka's default
-     * batch.size is 16384), the producer answers the broker's MESSAGE_TOO_LARGE by splitting the batch by
-     * batch.size, which gives the same batch back, and retries for ever (Connect sets retries and
-     * delivery.timeout.ms to their maximum): Connect never reports the record, and the task waits without an
-     * error. Measured here: 56,000 "splitting and retrying" warnings in 60 s, nothing after offset 2
-     * delivered. So the connector sets {@code producer.override.batch.size=1000} and the other records are
-     * 500 bytes: no two fit in one batch. (The bridge's own guard against that stall is
-     * {@code target.max.message.bytes}, which makes such a record a TOO_LARGE dead letter before it is sent.)
+     * <p>Without that setting and with errors.tolerance=all, the record would have to travel alone in its
+     * producer batch: batched with others (Kafka's default batch.size is 16384), the producer answers the
+     * broker's MESSAGE_TOO_LARGE by splitting the batch by batch.size, which gives the same batch back, and
+     * retries for ever (Connect sets retries and delivery.timeout.ms to their maximum). Measured here: 56,000
+     * "splitting and retrying" warnings in 60 s, nothing after offset 2 delivered.
      */
     @Test
     @Order(1)
-    void aRecordTheTargetRefusesUnderErrorsToleranceAllIsDeadLetteredNotWritten() throws Exception {
+    void aRecordTheTargetWouldRefuseIsTooLargeAndTheSettingsThatDropRecordsAreRefused() throws Exception {
+        Map<String, String> tolerant = bridge("refused-in", "refused-out");
+        tolerant.put(ConnectorConfig.NAME_CONFIG, "refused");
+        tolerant.put(ConnectorConfig.ERRORS_TOLERANCE_CONFIG, "all");
+        ConfigInfos refused = connect.validateConnectorConfig(RealtimeBridgeSourceConnector.class.getSimpleName(),
+                tolerant);
+        assertEquals(1, refused.errorCount());
+        assertTrue(errorsOf(refused, ConnectorConfig.ERRORS_TOLERANCE_CONFIG).contains("errors.tolerance=none"),
+                errorsOf(refused, ConnectorConfig.ERRORS_TOLERANCE_CONFIG));
+        Map<String, String> filtered = bridge("refused-in", "refused-out");
+        filtered.put(ConnectorConfig.NAME_CONFIG, "refused");
+        filtered.put("transforms", "drop");
+        filtered.put("transforms.drop.type", "org.apache.kafka.connect.transforms.Filter");
+        ConfigInfos filterRefused = connect.validateConnectorConfig(
+                RealtimeBridgeSourceConnector.class.getSimpleName(), filtered);
+        assertTrue(errorsOf(filterRefused, "transforms.drop.type").contains("Filter"),
+                errorsOf(filterRefused, "transforms.drop.type"));
+
         topics(Map.of("refused-in", Map.of(), "refused-out", Map.of("max.message.bytes", "1000"),
                 "refused-out.dlq", Map.of()));
         try (CheckedProducer producer = CheckedProducer.create(bootstrap(), Map.of())) {
@@ -103,8 +122,7 @@ class BridgeFaultsIT {
         }
         double starts = taskStarts();
         Map<String, String> c = bridge("refused-in", "refused-out");
-        c.put(ConnectorConfig.ERRORS_TOLERANCE_CONFIG, "all");
-        c.put("producer.override.batch.size", "1000");
+        c.put("target.max.message.bytes", "1024");
         connect.configureConnector("refused", c);
         connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("refused", 1, "bridge running");
 
@@ -112,13 +130,22 @@ class BridgeFaultsIT {
         assertEquals(List.of("k0", "k1", "k2", "k4", "k5", "k6", "k7", "k8", "k9"), keys(a.target()));
         assertEquals(List.of("k3"), keys(a.dead()));
         ConsumerRecord<byte[], byte[]> d = a.dead().get(0);
-        assertEquals("NOT_WRITTEN", header(d, ZsyncHeaders.DLQ_REASON));
+        assertEquals("TOO_LARGE", header(d, ZsyncHeaders.DLQ_REASON));
         assertEquals("refused-in", header(d, ZsyncHeaders.SOURCE_TOPIC));
         assertEquals("3", header(d, ZsyncHeaders.SOURCE_OFFSET));
-        assertEquals(2_000, d.value().length, "the original value");
         connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("refused", 1, "the task did not fail");
         assertEquals(starts, taskStarts(), "no task restart");
         connect.deleteConnector("refused");
+    }
+
+    private static String errorsOf(ConfigInfos infos, String key) {
+        StringBuilder out = new StringBuilder();
+        for (ConfigInfo info : infos.configs()) {
+            if (info.configValue().name().equals(key)) {
+                out.append(info.configValue().errors());
+            }
+        }
+        return out.toString();
     }
 
     /**

@@ -64,7 +64,14 @@ class ConnectorValidateTest {
                 Map.of("producer.override.max.request.size", "4000000"),
                 Map.of("producer.override.max.request.size", "100"),
                 Map.of("producer.override.max.request.size", "huge"),
-                Map.of("producer.override.max.request.size", "100", "target.max.message.bytes", "4096"));
+                Map.of("producer.override.max.request.size", "100", "target.max.message.bytes", "4096"),
+                Map.of("errors.tolerance", "all"),
+                Map.of("errors.tolerance", " ALL "),
+                Map.of("errors.tolerance", "none"),
+                Map.of("transforms", "f", "transforms.f.type", "org.apache.kafka.connect.transforms.Filter"),
+                Map.of("transforms", "p, f", "transforms.p.type", "io.zsync.connector.transforms.SetPriority",
+                        "transforms.f.type", "org.apache.kafka.connect.transforms.Filter"),
+                Map.of("transforms", "p", "transforms.p.type", "io.zsync.connector.transforms.SetPriority"));
         for (Map<String, String> overrides : cases) {
             Map<String, String> settings = base();
             settings.putAll(overrides);
@@ -85,6 +92,29 @@ class ConnectorValidateTest {
                 assertEquals(List.of(refusedKey), withErrors, "refused by start on " + refusedKey + ": " + overrides);
             }
         }
+    }
+
+    /** Issue 18, row a: the settings with which Connect drops records the bridge handed over are refused. */
+    @Test
+    void settingsThatMakeConnectDropRecordsAreRefusedOnTheirKey() {
+        Map<String, String> tolerant = base();
+        tolerant.put("errors.tolerance", "all");
+        Map<String, String> filtered = base();
+        filtered.put("transforms", "p,drop");
+        filtered.put("transforms.p.type", "io.zsync.connector.transforms.SetPriority");
+        filtered.put("transforms.drop.type", "org.apache.kafka.connect.transforms.Filter");
+        for (Map.Entry<String, Map<String, String>> c : Map.of("errors.tolerance", tolerant,
+                "transforms.drop.type", filtered).entrySet()) {
+            List<ConfigValue> refused = new RealtimeBridgeSourceConnector().validate(c.getValue()).configValues()
+                    .stream().filter(v -> !v.errorMessages().isEmpty()).toList();
+            assertEquals(List.of(c.getKey()), refused.stream().map(ConfigValue::name).toList());
+            assertTrue(refused.get(0).errorMessages().get(0).contains("neither the target nor the dead-letter topic"),
+                    refused.get(0).errorMessages().get(0));
+        }
+        Map<String, String> none = base();
+        none.put("errors.tolerance", "none");
+        assertTrue(new RealtimeBridgeSourceConnector().validate(none).configValues().stream()
+                .allMatch(v -> v.errorMessages().isEmpty()));
     }
 
     @Test

@@ -127,6 +127,46 @@ public final class BridgeConfig extends AbstractConfig {
         zsync.checkTopics(SOURCE_TOPICS_CONFIG, sourceTopics(), TARGET_TOPIC_CONFIG, targetTopic());
         checkSourceClientSettings();
         this.targetMaxMessageBytes = resolveTargetMaxMessageBytes();
+        checkNothingDropsRecords(originals);
+    }
+
+    /** Kafka Connect's Filter transform, which drops the records its predicate matches (all, without one). */
+    static final String FILTER = "org.apache.kafka.connect.transforms.Filter";
+
+    /**
+     * Refuses the connector settings with which Kafka Connect drops a record after the task returned it:
+     * {@code errors.tolerance=all} (a failed conversion, transform or send is skipped) and Connect's
+     * {@code Filter} transform. Connect commits offsets for records it dropped as for those it wrote
+     * ({@code AbstractWorkerSourceTask} acknowledges both), and reports the drop to the task only through
+     * {@code commitRecord(record, null)}, which in exactly-once mode comes after the transaction, and before
+     * a stop may come not at all: no offset the task gives can keep a commit from passing such a record.
+     * The bridge dead-letters what it cannot deliver itself (invalid headers, {@code TOO_LARGE} against
+     * {@link #TARGET_MAX_MESSAGE_BYTES_CONFIG}, expired), and with {@code errors.tolerance=none} a record
+     * the target refuses fails the task before its offset is committed.
+     */
+    private static void checkNothingDropsRecords(Map<?, ?> originals) {
+        Object tolerance = originals.get("errors.tolerance");
+        if (tolerance != null && "all".equalsIgnoreCase(String.valueOf(tolerance).trim())) {
+            throw new KeyedConfigException("errors.tolerance", String.valueOf(tolerance), "the bridge needs"
+                    + " errors.tolerance=none: with all, Kafka Connect skips a record it fails to convert or send after"
+                    + " the bridge handed it over, and commits offsets past it, so the record would be in neither the"
+                    + " target nor the dead-letter topic. The bridge dead-letters invalid and oversized records itself"
+                    + " (see target.max.message.bytes)");
+        }
+        Object transforms = originals.get("transforms");
+        if (transforms == null) {
+            return;
+        }
+        for (String alias : String.valueOf(transforms).split(",")) {
+            String key = "transforms." + alias.trim() + ".type";
+            Object type = originals.get(key);
+            if (type != null && FILTER.equals(String.valueOf(type).trim())) {
+                throw new KeyedConfigException(key, String.valueOf(type), "the bridge refuses Kafka Connect's Filter"
+                        + " transform: a record it drops after the bridge handed it over is committed as if written, so"
+                        + " it would be in neither the target nor the dead-letter topic. Filter on the source or the"
+                        + " target's consumers instead");
+            }
+        }
     }
 
     /**

@@ -94,9 +94,10 @@ public final class PartitionProgress {
         // (Map.copyOf/Map.of iterate in an order salted per JVM, which lost the offsets on restart) and the
         // same as in the keys Connect writes itself: PATCH /connectors/<name>/offsets (KIP-875) and GET
         // normalize a source partition through its JsonConverter, which reads a JSON object into a HashMap.
-        // A HashMap of these two fields iterates in one order everywhere (String.hashCode is specified):
-        // "partition" first. In any other order the task never reads an offset written through the REST API,
-        // and GET shows the task's own offsets as null.
+        // A HashMap of default capacity holding these two fields iterates in one order everywhere
+        // (String.hashCode is specified): "partition" first, as the JsonConverter's new HashMap<>() does (a
+        // HashMap of another capacity may not: PartitionProgressTest pins the round trip). In any other order
+        // the task never reads an offset written through the REST API, and GET shows its offsets as null.
         Map<String, Object> p = new HashMap<>();
         p.put("topic", partition.topic());
         p.put("partition", partition.partition());
