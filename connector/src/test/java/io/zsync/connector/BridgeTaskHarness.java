@@ -30,7 +30,8 @@ final class BridgeTaskHarness implements AutoCloseable {
     static final String TARGET = "out";
 
     final ManualTimeSource clock = new ManualTimeSource();
-    final Map<Map<String, Object>, Map<String, Object>> stored = new HashMap<>();
+    /** The worker's offset store: by the key's serialized form, as Connect keeps it. */
+    private final Map<String, Map<String, Object>> stored = new HashMap<>();
     final List<TopicPartition> partitions;
     MockConsumer<byte[], byte[]> consumer;
     RealtimeBridgeSourceTask task;
@@ -79,18 +80,19 @@ final class BridgeTaskHarness implements AutoCloseable {
 
             @Override
             public OffsetStorageReader offsetStorageReader() {
+                // As Connect's OffsetStorageReaderImpl: found by the key's serialized form, so a key whose
+                // fields come in another order is another key.
                 return new OffsetStorageReader() {
                     @Override
                     public <T> Map<String, Object> offset(Map<String, T> partition) {
-                        return stored.get(partition);
+                        return find(partition);
                     }
 
                     @Override
-                    @SuppressWarnings("unchecked")
                     public <T> Map<Map<String, T>, Map<String, Object>> offsets(Collection<Map<String, T>> keys) {
                         Map<Map<String, T>, Map<String, Object>> out = new HashMap<>();
                         for (Map<String, T> key : keys) {
-                            out.put(key, stored.get(key));
+                            out.put(key, find(key));
                         }
                         return out;
                     }
@@ -114,6 +116,45 @@ final class BridgeTaskHarness implements AutoCloseable {
             partitions.add(tp);
         }
         consumer.updateBeginningOffsets(Map.of(tp, 0L));
+    }
+
+    private static final org.apache.kafka.connect.json.JsonConverter KEYS = new org.apache.kafka.connect.json.JsonConverter();
+
+    static {
+        KEYS.configure(Map.of("schemas.enable", "false"), true);
+    }
+
+    private static String serialized(Map<String, ?> key) {
+        return new String(KEYS.fromConnectData("offsets", null, key), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private Map<String, Object> find(Map<String, ?> key) {
+        return stored.get(serialized(key));
+    }
+
+    /** Stores an offset under a key, as the worker or a PATCH of the REST API does; null is a tombstone. */
+    void store(Map<String, ?> key, Map<String, Object> offset) {
+        if (offset == null) {
+            stored.remove(serialized(key));
+        } else {
+            stored.put(serialized(key), offset);
+        }
+    }
+
+    /** The key Connect itself writes for a partition of the source topic (a JSON object read into a HashMap). */
+    static Map<String, Object> key(int partition) {
+        Map<String, Object> key = new HashMap<>();
+        key.put("topic", SOURCE);
+        key.put("partition", partition);
+        return key;
+    }
+
+    /** The key earlier versions of the bridge wrote: topic first. */
+    static Map<String, Object> legacyKey(int partition) {
+        Map<String, Object> key = new java.util.LinkedHashMap<>();
+        key.put("topic", SOURCE);
+        key.put("partition", partition);
+        return key;
     }
 
     /** Appends a record to a source partition. */
@@ -153,7 +194,9 @@ final class BridgeTaskHarness implements AutoCloseable {
     /** Stores the record's offset as the worker's commit does. */
     @SuppressWarnings("unchecked")
     void commit(SourceRecord r) {
-        stored.put((Map<String, Object>) r.sourcePartition(), (Map<String, Object>) r.sourceOffset());
+        // Connect serializes the key as the task gave it; a stored key of equal content but another field
+        // order stays a key of its own.
+        store(r.sourcePartition(), (Map<String, Object>) r.sourceOffset());
     }
 
     /** Connect reports the record not written: a transform dropped it, or errors.tolerance=all skipped it. */

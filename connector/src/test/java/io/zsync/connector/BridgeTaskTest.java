@@ -143,8 +143,7 @@ class BridgeTaskTest {
     @Test
     void aLogResetBelowTheStoredOffsetSkipsNothing() throws Exception {
         BridgeTaskHarness h = new BridgeTaskHarness(1);
-        h.stored.put(Map.of("topic", BridgeTaskHarness.SOURCE, "partition", 0),
-                Map.of("offset", 100L, "next", 120L, "pending", "100,105"));
+        h.store(BridgeTaskHarness.key(0), Map.of("offset", 100L, "next", 120L, "pending", "100,105"));
         h.start(Map.of());
         for (long o = 0; o < 40; o++) {
             h.add(0, o, null, bytes("v" + o), null);
@@ -155,11 +154,36 @@ class BridgeTaskTest {
         h.close();
     }
 
+    /**
+     * Offsets written by earlier versions under the key {@code {"topic", "partition"}} (Connect keeps keys
+     * by their serialized form, field order included) are still read; one under Connect's own order wins.
+     */
+    @Test
+    void anOffsetUnderTheOldKeyOrderIsReadAndTheNewKeyWins() throws Exception {
+        BridgeTaskHarness old = new BridgeTaskHarness(1);
+        old.store(BridgeTaskHarness.legacyKey(0), Map.of("offset", 5L));
+        old.start(Map.of());
+        for (long o = 0; o < 8; o++) {
+            old.add(0, o, null, bytes("v" + o), null);
+        }
+        List<SourceRecord> out = old.pollFor(3);
+        assertEquals(List.of(5L, 6L, 7L), out.stream().map(BridgeTaskTest::sourceOffset).toList());
+        old.written(out.get(2), true);
+        old.close();
+        // Written under the new key from now on: a restart resumes from it, not from the old key's 5.
+        old.start(Map.of());
+        for (long o = 0; o < 10; o++) {
+            old.add(0, o, null, bytes("v" + o), null);
+        }
+        assertEquals(List.of(8L, 9L), old.pollFor(2).stream().map(BridgeTaskTest::sourceOffset).toList());
+        old.close();
+    }
+
     /** Row f at start: an offset written before the connector checked them fails the task with the fix. */
     @Test
     void aMalformedStoredOffsetFailsTheStartNamingTheFieldAndTheFix() {
         BridgeTaskHarness h = new BridgeTaskHarness(1);
-        h.stored.put(Map.of("topic", BridgeTaskHarness.SOURCE, "partition", 0), Map.of("offset", 42L, "next", 50L));
+        h.store(BridgeTaskHarness.key(0), Map.of("offset", 42L, "next", 50L));
         ConnectException e = assertThrows(ConnectException.class, () -> h.start(Map.of()));
         assertTrue(e.getMessage().contains("'pending'") && e.getMessage().contains("PATCH"), e.getMessage());
     }
@@ -194,7 +218,7 @@ class BridgeTaskTest {
         try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(Map.of("source.partitions.refresh.ms", "100"))) {
             h.add(0, 0, null, bytes("p0"), null);
             assertEquals(1, h.pollFor(1).size());
-            h.stored.put(Map.of("topic", BridgeTaskHarness.SOURCE, "partition", 1), Map.of("offset", 5L));
+            h.store(BridgeTaskHarness.key(1), Map.of("offset", 5L));
             h.addPartition();
             org.apache.kafka.common.TopicPartition added = h.partitions.get(1);
             long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
