@@ -408,15 +408,8 @@ class BridgeFaultsIT {
     // --- helpers
 
     static Map<String, String> bridge(String source, String target) {
-        Map<String, String> c = new HashMap<>();
-        c.put(ConnectorConfig.CONNECTOR_CLASS_CONFIG, RealtimeBridgeSourceConnector.class.getName());
+        Map<String, String> c = RealtimeBridgeConnectIT.bridgeOn(connect.kafka().bootstrapServers(), source, target);
         c.put(ConnectorConfig.TASKS_MAX_CONFIG, "1");
-        c.put(ConnectorConfig.KEY_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
-        c.put(ConnectorConfig.VALUE_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
-        c.put(ConnectorConfig.HEADER_CONVERTER_CLASS_CONFIG, "io.zsync.connector.converters.ZsyncHeaderConverter");
-        c.put("source.bootstrap.servers", connect.kafka().bootstrapServers());
-        c.put("source.topics", source);
-        c.put("target.topic", target);
         return c;
     }
 

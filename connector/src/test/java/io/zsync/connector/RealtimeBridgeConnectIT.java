@@ -81,12 +81,17 @@ class RealtimeBridgeConnectIT {
     }
 
     static Map<String, String> bridge(String source, String target) {
+        return bridgeOn(connect.kafka().bootstrapServers(), source, target);
+    }
+
+    /** A bridge config reading {@code source} on the cluster at {@code bootstrap}, with the bytes converters. */
+    static Map<String, String> bridgeOn(String bootstrap, String source, String target) {
         Map<String, String> c = new HashMap<>();
         c.put(ConnectorConfig.CONNECTOR_CLASS_CONFIG, RealtimeBridgeSourceConnector.class.getName());
         c.put(ConnectorConfig.KEY_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
         c.put(ConnectorConfig.VALUE_CONVERTER_CLASS_CONFIG, "org.apache.kafka.connect.converters.ByteArrayConverter");
         c.put(ConnectorConfig.HEADER_CONVERTER_CLASS_CONFIG, "io.zsync.connector.converters.ZsyncHeaderConverter");
-        c.put("source.bootstrap.servers", connect.kafka().bootstrapServers());
+        c.put("source.bootstrap.servers", bootstrap);
         c.put("source.topics", source);
         c.put("target.topic", target);
         return c;
