@@ -139,6 +139,43 @@ class BridgeTaskTest {
         }
     }
 
+    /**
+     * Row b's bound: a LOW record held while a CRITICAL flood on its partition passes it would make the
+     * offset grow with every record read; instead the partition pauses once the span reaches the bound, the
+     * flood drains, the LOW record leaves, and reading resumes.
+     */
+    @Test
+    void aRecordHeldWhileAFloodPassesPausesItsPartitionSoTheOffsetStaysBounded() throws Exception {
+        Map<String, String> settings = new HashMap<>();
+        // 400 records/s against 500 read a poll (a second apart): the flood backs up and the LOW record waits.
+        settings.put("zsync.rate.limit", "400");
+        settings.put("zsync.rate.burst", "400");
+        settings.put("zsync.buffer.max.records", "100000");
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(settings)) {
+            h.consumer.setMaxPollRecords(500);
+            h.add(0, 0, null, bytes("low"), "LOW");
+            for (long o = 1; o <= 140_000; o++) {
+                h.add(0, o, null, bytes("c"), "CRITICAL");
+            }
+            boolean paused = false;
+            boolean lowLeft = false;
+            int longest = 0;
+            for (int i = 0; i < 2_000 && !lowLeft; i++) {
+                for (SourceRecord r : h.poll()) {
+                    lowLeft |= sourceOffset(r) == 0;
+                    longest = Math.max(longest, r.sourceOffset().toString().length());
+                }
+                paused |= !h.consumer.paused().isEmpty();
+                h.clock.advance(Duration.ofSeconds(1));
+            }
+            assertTrue(paused, "the partition paused");
+            assertTrue(lowLeft, "the LOW record left once the flood drained");
+            assertTrue(longest < 40_000, "longest offset: " + longest + " characters");
+            h.poll();
+            assertTrue(h.consumer.paused().isEmpty(), "reading resumed");
+        }
+    }
+
     /** Row e: the stored offset is above what the partition now holds; the seek resets to the beginning. */
     @Test
     void aLogResetBelowTheStoredOffsetSkipsNothing() throws Exception {
