@@ -144,7 +144,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     private final ConcurrentLinkedQueue<Gained> gained = new ConcurrentLinkedQueue<>();
 
     /** Partitions the rule gave this task since it started, with their stored offsets. */
-    private record Gained(List<TopicPartition> partitions, Map<Map<String, Object>, Map<String, Object>> stored) {
+    private record Gained(List<TopicPartition> partitions, Map<Map<String, Object>, Map<String, Object>> stored,
+                          Map<String, SourcePartitions.Topic> topics) {
     }
 
     /** A record read and not yet admitted, with what its examination found. */
@@ -199,7 +200,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
 
         // This task's partitions now, by the sticky rule; the watcher adds those given to it later.
         admin = counterFactory.apply(config.sourceClientSettings());
-        Map<String, Integer> counts = admin.count(sourceTopics, System.Logger.Level.WARNING);
+        Map<String, SourcePartitions.Topic> topics = admin.describe(sourceTopics, System.Logger.Level.WARNING);
+        Map<String, Integer> counts = SourcePartitions.counts(topics);
         List<TopicPartition> partitions = assignment.partitions(sourceTopics, counts);
         stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.task(), zsync,
                 assignment.rateShare(sourceTopics, counts));
@@ -209,7 +211,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                     + " those the rule gives it within source.partitions.refresh.ms", assignment.task(),
                     assignment.taskCount());
         } else {
-            adopt(partitions, storedOffsets(partitions));
+            adopt(partitions, storedOffsets(partitions), topics);
         }
         watched.addAll(partitions);
         watcher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -226,11 +228,14 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
      * their progress is appended (record ids carry the index, so indexes never change) and the buffer, the
      * stream and its rate limit go on as they are. Runs on the polling thread (or in start).
      */
-    private void adopt(List<TopicPartition> added, Map<Map<String, Object>, Map<String, Object>> stored) {
+    private void adopt(List<TopicPartition> added, Map<Map<String, Object>, Map<String, Object>> stored,
+                       Map<String, SourcePartitions.Topic> topics) {
         int first = progress.length;
         progress = Arrays.copyOf(progress, first + added.size());
         for (int i = 0; i < added.size(); i++) {
-            progress[first + i] = new PartitionProgress(added.get(i), first + i);
+            // The topic ID goes into every offset, so that a recreated topic is never read by the old one's.
+            SourcePartitions.Topic topic = topics.get(added.get(i).topic());
+            progress[first + i] = new PartitionProgress(added.get(i), first + i, topic == null ? null : topic.id());
             byPartition.put(added.get(i), progress[first + i]);
         }
         if (consumer == null) {
@@ -261,7 +266,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
      */
     private void watch() {
         try {
-            Map<String, Integer> counts = admin.count(sourceTopics, System.Logger.Level.DEBUG);
+            Map<String, SourcePartitions.Topic> topics = admin.describe(sourceTopics, System.Logger.Level.DEBUG);
+            Map<String, Integer> counts = SourcePartitions.counts(topics);
             List<TopicPartition> now = assignment.partitions(sourceTopics, counts);
             List<TopicPartition> added = now.stream().filter(tp -> !watched.contains(tp)).toList();
             Set<String> gone = new TreeSet<>();
@@ -281,7 +287,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                 return;
             }
             Map<Map<String, Object>, Map<String, Object>> stored = storedOffsets(added);
-            gained.add(new Gained(added, stored));
+            gained.add(new Gained(added, stored, topics));
             watched.addAll(added);
         } catch (RuntimeException e) {
             if (!stopping) {
@@ -382,7 +388,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                 if (!gained.isEmpty()) {
                     Gained g;
                     while ((g = gained.poll()) != null) {
-                        adopt(g.partitions(), g.stored());
+                        adopt(g.partitions(), g.stored(), g.topics());
                     }
                 }
                 takeCommitReports();

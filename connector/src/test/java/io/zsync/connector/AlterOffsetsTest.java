@@ -34,6 +34,7 @@ class AlterOffsetsTest {
         refused(PARTITION, Map.of("ofset", 42L), "unknown field 'ofset'");
         refused(PARTITION, Map.of("offset", 10L, "next", 20L, "pending", "5"), "'pending'");
         refused(PARTITION, Map.of("offset", 10L, "next", 20L, "pending", "rAAE", "sent", "x", "count", 1L), "'sent'");
+        refused(PARTITION, Map.of("offset", 10L, "topicId", 7L), "'topicId' must be a string");
     }
 
     @Test
@@ -49,5 +50,6 @@ class AlterOffsetsTest {
         assertTrue(alter(PARTITION, Map.of("offset", 42)), "JSON integers may arrive as Integer");
         assertTrue(alter(PARTITION, Map.of("offset", 100L, "next", 120L, "pending", "100,105")));
         assertTrue(alter(PARTITION, null), "null resets the partition");
+        assertTrue(alter(PARTITION, Map.of("offset", 42L, "topicId", "Xk2mOq0wQ6yGz3pGgS5k1A")));
     }
 }

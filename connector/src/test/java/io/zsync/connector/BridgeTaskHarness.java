@@ -30,6 +30,8 @@ final class BridgeTaskHarness implements AutoCloseable {
     static final String TARGET = "out";
 
     final ManualTimeSource clock = new ManualTimeSource();
+    /** The source topic's ID, as the source cluster describes it; a test may recreate the topic. */
+    volatile String topicId = "AAAAAAAAAAAAAAAAAAAAAQ";
     /** The worker's offset store: by the key's serialized form, as Connect keeps it. */
     private final Map<String, Map<String, Object>> stored = new HashMap<>();
     final List<TopicPartition> partitions;
@@ -62,9 +64,9 @@ final class BridgeTaskHarness implements AutoCloseable {
             return consumer;
         }, adminSettings -> new SourcePartitions.Counter() {
             @Override
-            public Map<String, Integer> count(List<String> topics, System.Logger.Level missingLevel) {
+            public Map<String, SourcePartitions.Topic> describe(List<String> topics, System.Logger.Level missingLevel) {
                 synchronized (partitions) {
-                    return Map.of(SOURCE, partitions.size());
+                    return Map.of(SOURCE, new SourcePartitions.Topic(partitions.size(), topicId));
                 }
             }
 

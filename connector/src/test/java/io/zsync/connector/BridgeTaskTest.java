@@ -60,7 +60,7 @@ class BridgeTaskTest {
             assertArrayEquals(bytes("v3"), (byte[]) dead.value());
             h.written(dead, true);
             // Dead letters written, nothing left: a restart reads on from 10.
-            assertEquals(Map.of("offset", 10L), dead.sourceOffset());
+            assertEquals(Map.of("offset", 10L, "topicId", h.topicId), dead.sourceOffset());
         }
     }
 
@@ -214,6 +214,37 @@ class BridgeTaskTest {
         }
         assertEquals(List.of(8L, 9L), old.pollFor(2).stream().map(BridgeTaskTest::sourceOffset).toList());
         old.close();
+    }
+
+    /**
+     * Row e, the kind: the topic was deleted and recreated (or the source is another cluster) and already
+     * holds more records than the stored offset, so the seek is in range and no read goes below it. The
+     * stored offset names the old topic ID: it is not used, and nothing of the new log is skipped.
+     */
+    @Test
+    void anOffsetOfAnotherTopicIdIsNotUsed() throws Exception {
+        BridgeTaskHarness h = new BridgeTaskHarness(1);
+        h.store(BridgeTaskHarness.key(0), Map.of("offset", 10L, "next", 20L, "pending", "10", "topicId", "old-id"));
+        h.topicId = "new-id";
+        h.start(Map.of());
+        for (long o = 0; o < 30; o++) {
+            h.add(0, o, null, bytes("v" + o), null);
+        }
+        assertEquals(30, h.pollFor(30).size());
+        h.close();
+        // The same offset with the current ID resumes at 10 and skips 11..19.
+        BridgeTaskHarness same = new BridgeTaskHarness(1);
+        same.store(BridgeTaskHarness.key(0), Map.of("offset", 10L, "next", 20L, "pending", "10", "topicId",
+                same.topicId));
+        same.start(Map.of());
+        for (long o = 0; o < 30; o++) {
+            same.add(0, o, null, bytes("v" + o), null);
+        }
+        List<Long> read = same.pollFor(11).stream().map(BridgeTaskTest::sourceOffset).toList();
+        assertEquals(11, read.size());
+        assertEquals(10L, read.get(0));
+        assertEquals(20L, read.get(1));
+        same.close();
     }
 
     /** Row f at start: an offset written before the connector checked them fails the task with the fix. */

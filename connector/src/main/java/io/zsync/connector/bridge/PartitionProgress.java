@@ -53,6 +53,7 @@ public final class PartitionProgress {
     private final Map<String, Object> sourcePartition;
     private final Map<String, Object> legacySourcePartition;
     private final int pauseSpan;
+    private final String topicId;
 
     // Held records in offset order at [head, tail); a returned one leaves a null record until compaction.
     private long[] offsets = new long[INITIAL_CAPACITY];
@@ -82,10 +83,24 @@ public final class PartitionProgress {
      * @param index     its index among the task's partitions, which record ids carry
      */
     public PartitionProgress(TopicPartition partition, int index) {
-        this(partition, index, PAUSE_SPAN);
+        this(partition, index, null, PAUSE_SPAN);
+    }
+
+    /**
+     * @param partition the source partition
+     * @param index     its index among the task's partitions, which record ids carry
+     * @param topicId   the source topic's ID (KIP-516), written into every offset; null when unknown
+     */
+    public PartitionProgress(TopicPartition partition, int index, String topicId) {
+        this(partition, index, topicId, PAUSE_SPAN);
     }
 
     PartitionProgress(TopicPartition partition, int index, int pauseSpan) {
+        this(partition, index, null, pauseSpan);
+    }
+
+    PartitionProgress(TopicPartition partition, int index, String topicId, int pauseSpan) {
+        this.topicId = topicId;
         this.partition = partition;
         this.index = index;
         this.pauseSpan = pauseSpan;
@@ -153,6 +168,13 @@ public final class PartitionProgress {
                     + " ({\"offset\": N} resumes at N) or reset it with DELETE /connectors/<name>/offsets");
         }
         if (resume == null) {
+            return -1;
+        }
+        if (resume.topicId() != null && topicId != null && !resume.topicId().equals(topicId)) {
+            LOG.log(System.Logger.Level.WARNING, "zsync bridge: the stored offset of {0} ({1}) was written for topic ID"
+                    + " {2}, and {0} now has ID {3}: the topic was deleted and recreated, or source.bootstrap.servers"
+                    + " names another cluster. The offset means nothing here and is not used: the task reads from"
+                    + " source.auto.offset.reset, and skips nothing", partition, stored, resume.topicId(), topicId);
             return -1;
         }
         storedOffset = resume.offset();
@@ -382,14 +404,18 @@ public final class PartitionProgress {
             long open = total - k;
             if (open == end - lowestOpen) {
                 // Everything from the lowest open offset to the end is open: the plain offset is exact.
-                out[k - 1] = Map.of(SourceOffsets.OFFSET, lowestOpen);
+                out[k - 1] = topicId == null ? Map.of(SourceOffsets.OFFSET, lowestOpen)
+                        : Map.of(SourceOffsets.OFFSET, lowestOpen, SourceOffsets.TOPIC_ID, topicId);
             } else {
                 if (pending == null) {
                     pending = SourceOffsets.encodeSet(low, starts, ends, runs);
                     sentText = SourceOffsets.encodeList(low, sent, n);
                 }
-                out[k - 1] = Map.of(SourceOffsets.OFFSET, low, SourceOffsets.NEXT, end, SourceOffsets.PENDING, pending,
-                        SourceOffsets.SENT, sentText, SourceOffsets.COUNT, (long) k);
+                out[k - 1] = topicId == null
+                        ? Map.of(SourceOffsets.OFFSET, low, SourceOffsets.NEXT, end, SourceOffsets.PENDING, pending,
+                                SourceOffsets.SENT, sentText, SourceOffsets.COUNT, (long) k)
+                        : Map.of(SourceOffsets.OFFSET, low, SourceOffsets.NEXT, end, SourceOffsets.PENDING, pending,
+                                SourceOffsets.SENT, sentText, SourceOffsets.COUNT, (long) k, SourceOffsets.TOPIC_ID, topicId);
             }
         }
         return Arrays.asList(out);

@@ -24,6 +24,10 @@ import java.util.Set;
  *       exact offset for "this record and the ones before it are written" while sharing the two strings.</li>
  * </ul>
  *
+ * <p>Either form may carry {@code "topicId"}: the source topic's ID (KIP-516) when it was written. A
+ * topic deleted and recreated under the same name, or the same name on another cluster, has another ID,
+ * and an offset of the old one means nothing there.
+ *
  * <p>Every parse error is an {@link IllegalArgumentException} whose message names the field.
  */
 public final class SourceOffsets {
@@ -32,7 +36,9 @@ public final class SourceOffsets {
     public static final String PENDING = "pending";
     public static final String SENT = "sent";
     public static final String COUNT = "count";
-    static final Set<String> FIELDS = Set.of(OFFSET, NEXT, PENDING, SENT, COUNT);
+    /** The source topic's ID (KIP-516) when the offset was written; optional. */
+    public static final String TOPIC_ID = "topicId";
+    static final Set<String> FIELDS = Set.of(OFFSET, NEXT, PENDING, SENT, COUNT, TOPIC_ID);
 
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
@@ -49,8 +55,9 @@ public final class SourceOffsets {
      * @param next   the first offset that was never read; equal to {@code offset} when nothing is skipped
      * @param starts the ranges' first offsets
      * @param ends   the ranges' last offsets (inclusive)
+     * @param topicId the topic ID the offset was written for, or null when it does not say
      */
-    public record Resume(long offset, long next, long[] starts, long[] ends) {
+    public record Resume(long offset, long next, long[] starts, long[] ends, String topicId) {
         /** Whether offsets below {@link #next} are to be skipped unless listed. */
         public boolean skips() {
             return next > offset;
@@ -70,10 +77,16 @@ public final class SourceOffsets {
         }
         for (String field : stored.keySet()) {
             if (!FIELDS.contains(field)) {
-                throw new IllegalArgumentException("unknown field '" + field + "' (the fields are offset, and for"
-                        + " offsets the bridge writes itself next, pending, sent and count)");
+                throw new IllegalArgumentException("unknown field '" + field + "' (the fields are offset and"
+                        + " topicId, and for offsets the bridge writes itself next, pending, sent and count)");
             }
         }
+        Object topicId = stored.get(TOPIC_ID);
+        if (topicId != null && !(topicId instanceof String)) {
+            throw new IllegalArgumentException("field 'topicId' must be a string (a topic ID), got "
+                    + topicId.getClass().getSimpleName() + " " + topicId);
+        }
+        String id = (String) topicId;
         long offset = whole(stored, OFFSET, true);
         if (offset < 0) {
             throw new IllegalArgumentException("field 'offset' must be at least 0, got " + offset);
@@ -90,7 +103,7 @@ public final class SourceOffsets {
                     + " 'pending'");
         }
         if (!hasNext) {
-            return new Resume(offset, offset, new long[0], new long[0]);
+            return new Resume(offset, offset, new long[0], new long[0], id);
         }
         long next = whole(stored, NEXT, true);
         if (next < offset) {
@@ -106,7 +119,7 @@ public final class SourceOffsets {
             }
             ranges = without(ranges, Arrays.copyOf(sent, (int) count));
         }
-        return new Resume(offset, next, ranges[0], ranges[1]);
+        return new Resume(offset, next, ranges[0], ranges[1], id);
     }
 
     private static long whole(Map<String, ?> stored, String field, boolean required) {

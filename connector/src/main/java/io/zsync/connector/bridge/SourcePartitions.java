@@ -21,10 +21,24 @@ public final class SourcePartitions {
     private SourcePartitions() {
     }
 
-    /** Counts the partitions of the source topics: through the source cluster's admin client, or a test's map. */
+    /**
+     * One source topic as the source cluster describes it.
+     *
+     * @param partitions its partition count
+     * @param id         its topic ID (KIP-516), which a deleted and recreated topic of the same name does not share
+     */
+    public record Topic(int partitions, String id) {
+    }
+
+    /** Describes the source topics: through the source cluster's admin client, or a test's map. */
     public interface Counter extends AutoCloseable {
-        /** As {@link SourcePartitions#count(Admin, List, System.Logger.Level)}. */
-        Map<String, Integer> count(List<String> topics, System.Logger.Level missingLevel);
+        /** As {@link SourcePartitions#describe(Admin, List, System.Logger.Level)}. */
+        Map<String, Topic> describe(List<String> topics, System.Logger.Level missingLevel);
+
+        /** The partition counts of {@link #describe}. */
+        default Map<String, Integer> count(List<String> topics, System.Logger.Level missingLevel) {
+            return counts(describe(topics, missingLevel));
+        }
 
         @Override
         void close();
@@ -34,8 +48,8 @@ public final class SourcePartitions {
             Admin admin = Admin.create(settings);
             return new Counter() {
                 @Override
-                public Map<String, Integer> count(List<String> topics, System.Logger.Level missingLevel) {
-                    return SourcePartitions.count(admin, topics, missingLevel);
+                public Map<String, Topic> describe(List<String> topics, System.Logger.Level missingLevel) {
+                    return SourcePartitions.describe(admin, topics, missingLevel);
                 }
 
                 @Override
@@ -53,12 +67,29 @@ public final class SourcePartitions {
      * @throws ConnectException when the source cluster does not answer within {@link #TIMEOUT_MS} or refuses
      */
     public static Map<String, Integer> count(Admin admin, List<String> topics, System.Logger.Level missingLevel) {
+        return counts(describe(admin, topics, missingLevel));
+    }
+
+    /** The partition counts of described topics, by name. */
+    public static Map<String, Integer> counts(Map<String, Topic> described) {
         Map<String, Integer> out = new TreeMap<>();
+        described.forEach((name, topic) -> out.put(name, topic.partitions()));
+        return out;
+    }
+
+    /**
+     * Every source topic that exists, with its partition count and topic ID; a missing topic is left out
+     * (logged at {@code level}) until it is created.
+     *
+     * @throws ConnectException when the source cluster does not answer within {@link #TIMEOUT_MS} or refuses
+     */
+    public static Map<String, Topic> describe(Admin admin, List<String> topics, System.Logger.Level missingLevel) {
+        Map<String, Topic> out = new TreeMap<>();
         Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(topics).topicNameValues();
         for (Map.Entry<String, KafkaFuture<TopicDescription>> e : described.entrySet()) {
             try {
                 TopicDescription d = e.getValue().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                out.put(d.name(), d.partitions().size());
+                out.put(d.name(), new Topic(d.partitions().size(), d.topicId() == null ? null : d.topicId().toString()));
             } catch (ExecutionException ex) {
                 if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
                     LOG.log(missingLevel, "zsync bridge: source topic {0} does not exist (yet); it is"
