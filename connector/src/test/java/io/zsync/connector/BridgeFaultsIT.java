@@ -1,13 +1,14 @@
 package io.zsync.connector;
 
+import static io.zsync.connector.RealtimeBridgeConnectIT.bytes;
+import static io.zsync.connector.RealtimeBridgeConnectIT.header;
+import static io.zsync.connector.RealtimeBridgeConnectIT.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zsync.kafka.ZsyncHeaders;
 import io.zsync.processors.app.CheckedProducer;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -488,17 +489,4 @@ class BridgeFaultsIT {
         return records.stream().map(r -> text(r.key())).toList();
     }
 
-    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        assertNotNull(h, name);
-        return text(h.value());
-    }
-
-    static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String text(byte[] b) {
-        return b == null ? null : new String(b, StandardCharsets.UTF_8);
-    }
 }

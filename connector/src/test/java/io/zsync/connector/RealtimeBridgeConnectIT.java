@@ -562,6 +562,6 @@ class RealtimeBridgeConnectIT {
     }
 
     static String text(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 }
