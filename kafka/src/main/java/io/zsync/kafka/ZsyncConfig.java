@@ -49,7 +49,9 @@ public final class ZsyncConfig extends AbstractConfig {
             + " fails; the record is not committed).";
     public static final String BLOCK_MAX_MS_CONFIG = "zsync.block.max.ms";
     private static final String BLOCK_MAX_MS_DOC = "Under block, the longest a Streams task waits for room before it"
-            + " fails with a clear error. Must be below max.poll.interval.ms.";
+            + " fails with a clear error. Must be below max.poll.interval.ms and, under exactly_once_v2, below the"
+            + " producer's transaction.timeout.ms (10000 in Kafka Streams unless producer.transaction.timeout.ms is"
+            + " set); left at its default there, the wait is half that timeout.";
     public static final String BUFFER_MAX_RECORDS_CONFIG = "zsync.buffer.max.records";
     private static final String BUFFER_MAX_RECORDS_DOC = "The most records buffered for priority ordering.";
     public static final String BUFFER_MAX_BYTES_CONFIG = "zsync.buffer.max.bytes";

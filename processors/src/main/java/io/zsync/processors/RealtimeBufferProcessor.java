@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -75,6 +76,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private Cancellable punctuator;
     private ProcessorMetrics metrics;
     private long nextSequence;
+    /** zsync.block.max.ms, or less under exactly-once when it is the default: see ZsyncStreams.validate. */
+    private long blockMaxMs;
     /** Sequences restored from the changelog and not yet handed to the engine (only after a restart). */
     private final ArrayDeque<Long> restored = new ArrayDeque<>();
     /** The sequence of the record the current {@code process} call admitted, not in the store; or -1. */
@@ -109,7 +112,17 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.restored.clear();
         this.nextSequence = 0;
         this.context = context;
-        ZsyncStreams.checkProcessingExceptionHandler(context.appConfigs());
+        Map<String, Object> appConfigs = context.appConfigs();
+        ZsyncStreams.checkProcessingExceptionHandler(appConfigs);
+        // Checked here, not only in the optional ZsyncStreams.validate: a topology added to any app is covered.
+        this.blockMaxMs = ZsyncStreams.blockMaxMs(config, appConfigs);
+        if (backpressure == Backpressure.BLOCK && blockMaxMs < config.blockMaxMs()) {
+            LOG.log(System.Logger.Level.INFO, "zsync: task {0} ({1}) waits at most {2} ms for room under"
+                    + " zsync.backpressure=block, not the default zsync.block.max.ms={3}: under {4} the producer''s"
+                    + " transaction.timeout.ms is {5} ms and a longer wait would get it fenced. Set zsync.block.max.ms below it to choose the wait",
+                    context.taskId(), name, blockMaxMs, config.blockMaxMs(), StreamsConfig.EXACTLY_ONCE_V2,
+                    ZsyncStreams.transactionTimeoutMs(appConfigs));
+        }
         this.store = context.getStateStore(storeName);
         this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, rateShare(context),
                 callbacks);
@@ -235,7 +248,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
         // block: dispatch what the rate lets out, else wait for it, up to zsync.block.max.ms.
         long start = clock.nanoTime();
-        long limit = Duration.ofMillis(config.blockMaxMs()).toNanos();
+        long limit = Duration.ofMillis(blockMaxMs).toNanos();
         while (!offer(sequence, r.priority(), r.deadlineMicros(), intake.size())) {
             if (dispatch() > 0) {
                 continue;
@@ -243,7 +256,9 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             long left = limit - (clock.nanoTime() - start);
             if (left <= 0) {
                 throw new StreamsException("zsync.backpressure=block: the buffer stayed full for "
-                        + "zsync.block.max.ms=" + config.blockMaxMs() + " (" + ZsyncConfig.BUFFER_MAX_RECORDS_CONFIG
+                        + "zsync.block.max.ms=" + blockMaxMs + (blockMaxMs < config.blockMaxMs()
+                        ? ", half the producer's transaction.timeout.ms under exactly_once_v2" : "")
+                        + " (" + ZsyncConfig.BUFFER_MAX_RECORDS_CONFIG
                         + "=" + config.bufferMaxRecords() + ", " + ZsyncConfig.BUFFER_MAX_BYTES_CONFIG + "="
                         + config.bufferMaxBytes() + "). Raise them or the rate limit, or choose drop_oldest or"
                         + " drop_newest; the record at " + where(r) + " is not committed and is processed again"

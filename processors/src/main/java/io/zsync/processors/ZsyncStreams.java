@@ -1,11 +1,13 @@
 package io.zsync.processors;
 
 import io.zsync.kafka.ZsyncConfig;
+import io.zsync.stream.Backpressure;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -39,6 +41,8 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
  */
 public final class ZsyncStreams {
     private static final int CONSUMER_DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
+    /** The producer's {@code transaction.timeout.ms} Kafka Streams sets under exactly-once ({@code StreamsConfig}). */
+    static final int EOS_DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
     private ZsyncStreams() {
     }
@@ -160,21 +164,80 @@ public final class ZsyncStreams {
     }
 
     /**
-     * Checks the {@code zsync.*} settings against the Streams settings they run under: a task blocked for
-     * {@code zsync.block.max.ms} must not be taken for dead by its consumer group.
+     * Checks the {@code zsync.*} settings against the Streams settings they run under, as the realtime
+     * processor does itself when its task initialises (so calling this is optional: it reports the same
+     * errors before the app starts). The rules, all about a task blocked for {@code zsync.block.max.ms}:
+     * <ul>
+     *   <li>{@code zsync.block.max.ms} must be below {@code max.poll.interval.ms} (consumer default
+     *       300,000), or the consumer group takes the blocked task for dead and rebalances it away. This
+     *       holds whatever {@code zsync.backpressure} is.</li>
+     *   <li>With {@code processing.guarantee=exactly_once_v2} and {@code zsync.backpressure=block}, it must
+     *       also be below the producer's {@code transaction.timeout.ms} as Streams sets it
+     *       ({@code producer.transaction.timeout.ms}, else {@code transaction.timeout.ms}, else 10,000, Kafka
+     *       Streams' default under exactly-once), or the transaction times out while a send blocks: the
+     *       producer is fenced and the task migrates instead of failing with zsync's error. An explicit
+     *       {@code zsync.block.max.ms} that is not below it is refused. The default (10,000, equal to that
+     *       transaction timeout) is not refused: the processor waits at most half the transaction timeout
+     *       instead and logs so at INFO, leaving the other half to the rest of the transaction.</li>
+     * </ul>
      *
-     * @param streamsSettings every setting of the Streams app
-     * @throws ConfigException naming {@code zsync.block.max.ms} if it is not below {@code max.poll.interval.ms}
+     * @param streamsSettings every setting of the Streams app, {@code zsync.*} keys included
+     * @throws ConfigException naming {@code zsync.block.max.ms} and the setting it conflicts with, and the
+     *                         allowed range
      */
     public static void validate(Map<?, ?> streamsSettings) {
         checkProcessingExceptionHandler(streamsSettings);
-        ZsyncConfig zsync = new ZsyncConfig(streamsSettings);
-        long maxPoll = maxPollIntervalMs(streamsSettings);
-        if (zsync.blockMaxMs() >= maxPoll) {
-            throw new ConfigException(ZsyncConfig.BLOCK_MAX_MS_CONFIG, zsync.blockMaxMs(),
-                    "must be below max.poll.interval.ms (" + maxPoll + "), or the consumer group takes a blocked"
-                            + " task for dead and rebalances it away");
+        blockMaxMs(new ZsyncConfig(streamsSettings), streamsSettings);
+    }
+
+    /**
+     * The longest a task of {@code zsync} waits under {@code zsync.backpressure=block}, after the rules of
+     * {@link #validate}: {@code zsync.block.max.ms}, or, with its default under exactly-once, half the
+     * transaction timeout when that is lower.
+     *
+     * @param zsync           the processor's settings
+     * @param streamsSettings the Streams settings (as {@code appConfigs()} or the app's properties)
+     * @throws ConfigException as {@link #validate} says
+     */
+    static long blockMaxMs(ZsyncConfig zsync, Map<?, ?> streamsSettings) {
+        long limit = zsync.blockMaxMs();
+        if (zsync.backpressure() == Backpressure.BLOCK && exactlyOnce(streamsSettings)) {
+            long transactionTimeout = transactionTimeoutMs(streamsSettings);
+            if (limit >= transactionTimeout) {
+                if (zsync.originals().containsKey(ZsyncConfig.BLOCK_MAX_MS_CONFIG)) {
+                    throw new ConfigException(ZsyncConfig.BLOCK_MAX_MS_CONFIG, limit, "must be below the"
+                            + " producer's transaction.timeout.ms (" + transactionTimeout + " under "
+                            + StreamsConfig.EXACTLY_ONCE_V2 + " in Kafka Streams), or the producer is fenced while"
+                            + " a send blocks and the task migrates instead of failing; lower "
+                            + ZsyncConfig.BLOCK_MAX_MS_CONFIG + " or raise "
+                            + StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
+                }
+                limit = Math.max(1, transactionTimeout / 2);
+            }
         }
+        long maxPoll = maxPollIntervalMs(streamsSettings);
+        if (limit >= maxPoll) {
+            throw new ConfigException(ZsyncConfig.BLOCK_MAX_MS_CONFIG, limit,
+                    "must be below max.poll.interval.ms (" + maxPoll + "), or the consumer group takes a blocked"
+                            + " task for dead and rebalances it away; lower " + ZsyncConfig.BLOCK_MAX_MS_CONFIG
+                            + " or raise " + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        }
+        return limit;
+    }
+
+    static boolean exactlyOnce(Map<?, ?> settings) {
+        Object guarantee = settings.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        return guarantee != null && StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee.toString().trim());
+    }
+
+    /**
+     * The producer's {@code transaction.timeout.ms} under exactly-once, found as Kafka Streams finds it:
+     * the {@code producer.}-prefixed key over the plain one over Streams' own default.
+     */
+    static long transactionTimeoutMs(Map<?, ?> settings) {
+        return longSetting(settings, EOS_DEFAULT_TRANSACTION_TIMEOUT_MS,
+                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
     }
 
     /**
@@ -207,10 +270,15 @@ public final class ZsyncStreams {
     }
 
     static long maxPollIntervalMs(Map<?, ?> settings) {
-        for (String key : new String[] {
+        return longSetting(settings, CONSUMER_DEFAULT_MAX_POLL_INTERVAL_MS,
                 StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
                 StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG}) {
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+    }
+
+    /** The first of {@code keys} that is set, as milliseconds; else {@code otherwise}. */
+    private static long longSetting(Map<?, ?> settings, long otherwise, String... keys) {
+        for (String key : keys) {
             Object v = settings.get(key);
             if (v != null) {
                 try {
@@ -220,6 +288,6 @@ public final class ZsyncStreams {
                 }
             }
         }
-        return CONSUMER_DEFAULT_MAX_POLL_INTERVAL_MS;
+        return otherwise;
     }
 }

@@ -39,6 +39,11 @@ final class RealtimeDriver implements AutoCloseable {
 
     /** With {@code partitionCounts} as the cluster's answer to zsync.rate.scope=application's question. */
     RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts) {
+        this(zsync, partitionCounts, Map.of());
+    }
+
+    /** With {@code streams} added to the Streams settings (the processor sees them as appConfigs()). */
+    RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts, Map<String, ?> streams) {
         Map<String, Object> settings = new HashMap<>(zsync);
         Topology topology = ZsyncStreams.addTo(new Topology(),
                 ZsyncStreams.processor("zsync", settings).withClock(ProcessorClock.manual(time))
@@ -46,6 +51,7 @@ final class RealtimeDriver implements AutoCloseable {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "realtime-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.putAll(streams);
         driver = new TopologyTestDriver(topology, props, START);
         in = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer(), START, Duration.ZERO);
         out = driver.createOutputTopic("out", new ByteArrayDeserializer(), new ByteArrayDeserializer());
