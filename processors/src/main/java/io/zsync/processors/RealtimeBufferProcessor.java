@@ -141,7 +141,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         metrics.restored(restored.size());
         if (!restored.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "zsync: task {0} ({1}) restored {2} buffered records from its changelog;"
-                    + " they are emitted before new input", context.taskId(), name, restored.size());
+                    + " they compete with new input by priority (first at a tie)", context.taskId(), name, restored.size());
         }
         punctuator = context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> drain());
     }
@@ -280,9 +280,15 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     }
 
     /**
-     * Hands restored records to the engine while it has room; they go before new input. An entry that does
-     * not decode is dead-lettered as {@code MALFORMED} with what it still tells (its raw bytes as the value),
-     * so a corrupt entry, or one a newer release wrote before a rollback, cannot keep the task from starting.
+     * Hands restored records to the engine while it has room, in their original order. It runs at the start
+     * of every {@code process} (before that call's record is offered) and of every punctuation, so restored
+     * records enter the engine before any new input; from there they are not emitted ahead of new input but
+     * compete with it by priority (and deadline under {@code zsync.ordering=deadline}) like any buffered
+     * record, going first only at a tie, as the engine breaks ties by arrival. A restored record whose
+     * deadline passed while the app was down is dead-lettered as {@code EXPIRED}, never forwarded. An entry
+     * that does not decode is dead-lettered as {@code MALFORMED} with what it still tells (its raw bytes as
+     * the value), so a corrupt entry, or one a newer release wrote before a rollback, cannot keep the task
+     * from starting.
      */
     private void loadRestored() {
         while (!restored.isEmpty()) {

@@ -216,7 +216,8 @@ public final class ZsyncStreams {
             }
         }
         long maxPoll = maxPollIntervalMs(streamsSettings);
-        if (limit >= maxPoll) {
+        // Only block waits; the other strategies never hold the stream thread, whatever the limit says.
+        if (zsync.backpressure() == Backpressure.BLOCK && limit >= maxPoll) {
             throw new ConfigException(ZsyncConfig.BLOCK_MAX_MS_CONFIG, limit,
                     "must be below max.poll.interval.ms (" + maxPoll + "), or the consumer group takes a blocked"
                             + " task for dead and rebalances it away; lower " + ZsyncConfig.BLOCK_MAX_MS_CONFIG

@@ -85,6 +85,8 @@ class BlockLimitTest {
                 c.getMessage());
         new RealtimeDriver(Map.of("zsync.block.max.ms", "400000"), Map.of("in", 1),
                 Map.of("max.poll.interval.ms", "500000")).close();
+        // Only block waits: the other strategies start whatever zsync.block.max.ms says.
+        new RealtimeDriver(Map.of("zsync.block.max.ms", "400000", "zsync.backpressure", "drop_newest")).close();
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -18,6 +19,11 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -27,7 +33,7 @@ import org.apache.kafka.streams.test.TestRecord;
 final class RealtimeDriver implements AutoCloseable {
     static final Instant START = Instant.parse("2026-11-24T12:00:00Z");
 
-    final ManualTimeSource time = new ManualTimeSource(START.toEpochMilli() * 1_000);
+    final ManualTimeSource time;
     final TopologyTestDriver driver;
     final TestInputTopic<byte[], byte[]> in;
     final TestOutputTopic<byte[], byte[]> out;
@@ -44,18 +50,74 @@ final class RealtimeDriver implements AutoCloseable {
 
     /** With {@code streams} added to the Streams settings (the processor sees them as appConfigs()). */
     RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts, Map<String, ?> streams) {
+        this(zsync, partitionCounts, streams, START, null);
+    }
+
+    /**
+     * A task that starts at {@code start} with {@code storeAtStart} in its buffer store, as Kafka Streams
+     * leaves it after restoring the changelog of an earlier incarnation. TopologyTestDriver runs no restore
+     * (and wipes its state directory on close), so a pass-through parent writes the entries in its own
+     * {@code init}, which Streams runs before the buffer processor's.
+     */
+    static RealtimeDriver restarted(Map<String, ?> zsync, Instant start, Map<Long, byte[]> storeAtStart) {
+        return new RealtimeDriver(zsync, Map.of("in", 1), Map.of(), start, storeAtStart);
+    }
+
+    private RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts, Map<String, ?> streams,
+                           Instant start, Map<Long, byte[]> storeAtStart) {
+        time = new ManualTimeSource(start.toEpochMilli() * 1_000);
         Map<String, Object> settings = new HashMap<>(zsync);
-        Topology topology = ZsyncStreams.addTo(new Topology(),
-                ZsyncStreams.processor("zsync", settings).withClock(ProcessorClock.manual(time))
-                        .withPartitionCounts(PartitionCounts.fixed(partitionCounts)), List.of("in"), "out");
+        RealtimeProcessor zsyncProcessor = ZsyncStreams.processor("zsync", settings)
+                .withClock(ProcessorClock.manual(time)).withPartitionCounts(PartitionCounts.fixed(partitionCounts));
+        Topology topology = storeAtStart == null
+                ? ZsyncStreams.addTo(new Topology(), zsyncProcessor, List.of("in"), "out")
+                : prefilled(zsyncProcessor.withInputTopics(List.of("in")), storeAtStart);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "realtime-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.putAll(streams);
-        driver = new TopologyTestDriver(topology, props, START);
-        in = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer(), START, Duration.ZERO);
+        driver = new TopologyTestDriver(topology, props, start);
+        in = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer(), start, Duration.ZERO);
         out = driver.createOutputTopic("out", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         dlq = driver.createOutputTopic("out.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** "in" → a pass-through that fills the buffer store at init → the processor → "out" and "out.dlq". */
+    private static Topology prefilled(RealtimeProcessor zsync, Map<Long, byte[]> entries) {
+        Topology topology = new Topology();
+        topology.addSource("source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), "in");
+        topology.addProcessor("restore", () -> new Processor<byte[], byte[], byte[], byte[]>() {
+            private ProcessorContext<byte[], byte[]> context;
+
+            @Override
+            public void init(ProcessorContext<byte[], byte[]> context) {
+                this.context = context;
+                KeyValueStore<Long, byte[]> store = context.getStateStore(zsync.storeName());
+                entries.forEach(store::put);
+            }
+
+            @Override
+            public void process(Record<byte[], byte[]> record) {
+                context.forward(record);
+            }
+        }, "source");
+        topology.addProcessor(zsync.name(), zsync, "restore");
+        topology.connectProcessorAndStateStores("restore", zsync.storeName());
+        topology.addSink(zsync.outputChild(), "out", new ByteArraySerializer(), new ByteArraySerializer(),
+                zsync.name());
+        topology.addSink(zsync.deadLetterChild(), "out.dlq", new ByteArraySerializer(), new ByteArraySerializer(),
+                zsync.name());
+        return topology;
+    }
+
+    /** The buffer store's entries now: what its changelog would restore if the task stopped here. */
+    Map<Long, byte[]> storeEntries() {
+        Map<Long, byte[]> entries = new TreeMap<>();
+        KeyValueStore<Long, byte[]> store = driver.getKeyValueStore("zsync-buffer");
+        try (KeyValueIterator<Long, byte[]> it = store.all()) {
+            it.forEachRemaining(kv -> entries.put(kv.key, kv.value));
+        }
+        return entries;
     }
 
     /** Pipes a record keyed {@code key} with the given header pairs (name, value, name, value...). */
