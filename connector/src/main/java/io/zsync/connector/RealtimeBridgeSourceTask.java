@@ -309,9 +309,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         List<Map<String, Object>> keys = new ArrayList<>();
         List<Map<String, Object>> legacyKeys = new ArrayList<>();
         for (TopicPartition tp : partitions) {
-            PartitionProgress probe = new PartitionProgress(tp, 0);
-            keys.add(probe.sourcePartition());
-            legacyKeys.add(probe.legacySourcePartition());
+            keys.add(PartitionProgress.sourcePartitionOf(tp));
+            legacyKeys.add(PartitionProgress.legacySourcePartitionOf(tp));
         }
         Map<Map<String, Object>, Map<String, Object>> current = context.offsetStorageReader().offsets(keys);
         if (current != null) {
@@ -466,16 +465,16 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                 // Its offset was passed when it was returned; nothing is left to send it as.
                 lostDeadLetters++;
                 LOG.log(System.Logger.Level.ERROR, "zsync bridge: Kafka Connect did not write the dead letter ({0})"
-                        + " of {1} to {2}: a transform or predicate dropped it, or errors.tolerance=all skipped its"
-                        + " failed conversion or send. The record is in neither topic", r.reason(), r.coordinates(),
-                        r.topic());
+                        + " of {1} to {2}: a transform dropped it. The record is in neither topic", r.reason(),
+                        r.coordinates(), r.topic());
                 continue;
             }
             if (notWrittenCount++ == 0) {
                 LOG.log(System.Logger.Level.WARNING, "zsync bridge: Kafka Connect did not write {0} to {1} (a transform"
-                        + " or predicate dropped it, or errors.tolerance=all skipped its failed conversion or send): it"
-                        + " goes to {2} as NOT_WRITTEN, and so does every later one (logged at DEBUG)", r.coordinates(),
-                        r.topic(), dlqTopic);
+                        + " dropped it): it goes to {2} as NOT_WRITTEN, and so does every later one (logged at DEBUG)."
+                        + " A restart or crash before the next poll leaves such a record in neither topic: give the"
+                        + " transform a predicate that spares the bridge''s records", r.coordinates(), r.topic(),
+                        dlqTopic);
             } else {
                 LOG.log(System.Logger.Level.DEBUG, "zsync bridge: Kafka Connect did not write {0}; dead-lettered",
                         r.coordinates());

@@ -24,11 +24,11 @@ import org.apache.kafka.connect.errors.ConnectException;
  * the batch's last record. So after any commit a restart reads again exactly the records not written: the
  * held ones and those returned after the committed one (the format is in {@link SourceOffsets}).
  *
- * <p>A record Connect reports as not written (a transform or predicate dropped it, or
- * {@code errors.tolerance=all} skipped its failed conversion or send) was counted as written by the offsets
- * of the records returned after it; the task returns a dead letter for it in its next poll
- * ({@link #sentAgain}). A worker crash between the commit that passed it and that dead letter's write
- * leaves the record only in the task's log line.
+ * <p>A record Connect reports as not written (a transform dropped it; {@code errors.tolerance=all} and
+ * {@code Filter} are refused by {@link BridgeConfig}) was counted as written by the offsets of the records
+ * returned after it; the task returns a dead letter for it in its next poll ({@link #sentAgain}). A worker
+ * crash or stop between the commit that passed it and that dead letter's write leaves the record only in
+ * the task's log.
  *
  * <p>The offset's size is bounded by admission, not by a fallback: the encoded set spans the offsets from
  * the lowest held record to the next to read, and once that span reaches {@link #PAUSE_SPAN} the task
@@ -63,6 +63,7 @@ public final class PartitionProgress {
     private int head;
     private int tail;
     private long nextSequence;
+    private int heldCount;
     /** The next offset to read; -1 until known. */
     private long next = -1;
 
@@ -105,6 +106,12 @@ public final class PartitionProgress {
         this.index = index;
         this.pauseSpan = pauseSpan;
         this.idBase = (long) index << SEQUENCE_BITS;
+        this.sourcePartition = sourcePartitionOf(partition);
+        this.legacySourcePartition = legacySourcePartitionOf(partition);
+    }
+
+    /** Connect's source partition key for {@code partition}: {@code partition} and {@code topic}. */
+    public static Map<String, Object> sourcePartitionOf(TopicPartition partition) {
         // Connect finds a stored offset by the serialized key, so the field order must be the same in every JVM
         // (Map.copyOf/Map.of iterate in an order salted per JVM, which lost the offsets on restart) and the
         // same as in the keys Connect writes itself: PATCH /connectors/<name>/offsets (KIP-875) and GET
@@ -116,11 +123,15 @@ public final class PartitionProgress {
         Map<String, Object> p = new HashMap<>();
         p.put("topic", partition.topic());
         p.put("partition", partition.partition());
+        return Collections.unmodifiableMap(p);
+    }
+
+    /** The key earlier versions wrote for {@code partition}: {@code topic} first (see {@link #legacySourcePartition()}). */
+    public static Map<String, Object> legacySourcePartitionOf(TopicPartition partition) {
         Map<String, Object> legacy = new LinkedHashMap<>();
         legacy.put("topic", partition.topic());
         legacy.put("partition", partition.partition());
-        this.legacySourcePartition = Collections.unmodifiableMap(legacy);
-        this.sourcePartition = Collections.unmodifiableMap(p);
+        return Collections.unmodifiableMap(legacy);
     }
 
     /** The partition. */
@@ -266,6 +277,7 @@ public final class PartitionProgress {
         sequences[tail] = sequence;
         records[tail] = record;
         tail++;
+        heldCount++;
         return idBase | sequence;
     }
 
@@ -283,6 +295,7 @@ public final class PartitionProgress {
         int i = find(id);
         ConsumerRecord<byte[], byte[]> record = records[i];
         records[i] = null;
+        heldCount--;
         while (head < tail && records[head] == null) {
             head++;
         }
@@ -311,13 +324,7 @@ public final class PartitionProgress {
 
     /** How many held records. */
     public int held() {
-        int n = 0;
-        for (int i = head; i < tail; i++) {
-            if (records[i] != null) {
-                n++;
-            }
-        }
-        return n;
+        return heldCount;
     }
 
     /** Whether the span from the lowest held record to the next offset to read has reached the pause span. */
@@ -328,6 +335,10 @@ public final class PartitionProgress {
     /**
      * The source offsets of the records the current batch returned for this partition, in the order it
      * returned them: the i-th says the first i+1 of them are written. Starts the next batch.
+     *
+     * <p>Runs once per poll for each partition the poll returned records of. The open set (held records,
+     * the batch's records not yet counted, offsets still to be read again) is counted, not listed: only
+     * when some record's offset cannot be the plain one is it encoded, which walks the held records.
      */
     public List<Map<String, Object>> batchOffsets() {
         int n = sentCount;
@@ -335,25 +346,8 @@ public final class PartitionProgress {
         if (n == 0) {
             return List.of();
         }
-        // Everything not written if none of this batch were: the held records, the batch's records and,
-        // after a restart, the offsets still to be read again.
         long[] sortedSent = Arrays.copyOf(sent, n);
         Arrays.sort(sortedSent);
-        long[] base = new long[n + tail - head];
-        int b = 0;
-        int s = 0;
-        for (int i = head; i < tail; i++) {
-            if (records[i] == null) {
-                continue;
-            }
-            while (s < n && sortedSent[s] < offsets[i]) {
-                base[b++] = sortedSent[s++];
-            }
-            base[b++] = offsets[i];
-        }
-        while (s < n) {
-            base[b++] = sortedSent[s++];
-        }
         int replayFrom = replayCursor;
         while (replayUntil >= 0 && replayFrom < replayEnds.length && replayEnds[replayFrom] < next) {
             replayFrom++;
@@ -365,50 +359,33 @@ public final class PartitionProgress {
             replayCount += replayEnds[replayFrom + i] - Math.max(replayStarts[replayFrom + i], next) + 1;
         }
         long firstReplay = replayRuns == 0 ? end : Math.max(replayStarts[replayFrom], next);
+        long heldMin = head < tail ? offsets[head] : Long.MAX_VALUE;
+        // Everything not written if none of this batch were: the held records, the batch's records and,
+        // after a restart, the offsets still to be read again.
+        long total = heldCount + n + replayCount;
+        long low = Math.min(sortedSent[0], heldMin);
 
-        long[] starts = new long[b + replayRuns];
-        long[] ends = new long[starts.length];
-        int runs = 0;
-        for (int i = 0; i < b; i++) {
-            if (runs > 0 && ends[runs - 1] + 1 == base[i]) {
-                ends[runs - 1] = base[i];
-            } else {
-                starts[runs] = ends[runs] = base[i];
-                runs++;
-            }
-        }
-        for (int i = 0; i < replayRuns; i++) {
-            long from = Math.max(replayStarts[replayFrom + i], next);
-            if (runs > 0 && ends[runs - 1] + 1 == from) {
-                ends[runs - 1] = replayEnds[replayFrom + i];
-            } else {
-                starts[runs] = from;
-                ends[runs] = replayEnds[replayFrom + i];
-                runs++;
-            }
-        }
-        long low = base[0];
         String pending = null;
         String sentText = null;
-
-        boolean[] written = new boolean[b];
+        boolean[] written = new boolean[n];
         int lowest = 0;
-        long total = b + replayCount;
         Map<String, Object>[] out = newMaps(n);
         for (int k = 1; k <= n; k++) {
-            written[Arrays.binarySearch(base, 0, b, sent[k - 1])] = true;
-            while (lowest < b && written[lowest]) {
+            written[Arrays.binarySearch(sortedSent, sent[k - 1])] = true;
+            while (lowest < n && written[lowest]) {
                 lowest++;
             }
-            long lowestOpen = lowest < b ? base[lowest] : firstReplay;
-            long open = total - k;
-            if (open == end - lowestOpen) {
+            long lowestOpen = Math.min(lowest < n ? sortedSent[lowest] : Long.MAX_VALUE, heldMin);
+            if (lowestOpen == Long.MAX_VALUE) {
+                lowestOpen = firstReplay;
+            }
+            if (total - k == end - lowestOpen) {
                 // Everything from the lowest open offset to the end is open: the plain offset is exact.
                 out[k - 1] = topicId == null ? Map.of(SourceOffsets.OFFSET, lowestOpen)
                         : Map.of(SourceOffsets.OFFSET, lowestOpen, SourceOffsets.TOPIC_ID, topicId);
             } else {
                 if (pending == null) {
-                    pending = SourceOffsets.encodeSet(low, starts, ends, runs);
+                    pending = encodePending(low, sortedSent, replayFrom, replayRuns);
                     sentText = SourceOffsets.encodeList(low, sent, n);
                 }
                 out[k - 1] = topicId == null
@@ -419,6 +396,43 @@ public final class PartitionProgress {
             }
         }
         return Arrays.asList(out);
+    }
+
+    /** The open set as runs: the held records merged with the batch's, then the offsets still to be read again. */
+    private String encodePending(long low, long[] sortedSent, int replayFrom, int replayRuns) {
+        int n = sortedSent.length;
+        long[] starts = new long[heldCount + n + replayRuns];
+        long[] ends = new long[starts.length];
+        int[] runs = {0};
+        int s = 0;
+        for (int i = head; i < tail; i++) {
+            if (records[i] == null) {
+                continue;
+            }
+            while (s < n && sortedSent[s] < offsets[i]) {
+                addRun(starts, ends, runs, sortedSent[s], sortedSent[s++]);
+            }
+            addRun(starts, ends, runs, offsets[i], offsets[i]);
+        }
+        while (s < n) {
+            addRun(starts, ends, runs, sortedSent[s], sortedSent[s++]);
+        }
+        for (int i = 0; i < replayRuns; i++) {
+            addRun(starts, ends, runs, Math.max(replayStarts[replayFrom + i], next), replayEnds[replayFrom + i]);
+        }
+        return SourceOffsets.encodeSet(low, starts, ends, runs[0]);
+    }
+
+    /** Appends [from, to] to the runs, joining it to the last one when they touch. */
+    private static void addRun(long[] starts, long[] ends, int[] runs, long from, long to) {
+        int r = runs[0];
+        if (r > 0 && ends[r - 1] + 1 == from) {
+            ends[r - 1] = to;
+        } else {
+            starts[r] = from;
+            ends[r] = to;
+            runs[0] = r + 1;
+        }
     }
 
     @SuppressWarnings("unchecked")
