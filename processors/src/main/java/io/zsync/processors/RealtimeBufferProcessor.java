@@ -37,11 +37,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * forward it.
  *
  * <p>A record that the engine still holds when {@code process} returns is written to the changelogged
- * store under its sequence, and deleted from it when it is forwarded or dead-lettered. Kafka Streams only
- * commits input offsets between {@code process} calls, so a record forwarded inside the call that received
- * it needs no store write: if the task dies first, its input offset was not committed either. So the store
- * holds exactly the records that outlived their {@code process} call, and what was committed as input but
- * not yet forwarded is in the changelog.
+ * store under its sequence, and deleted from it when it is forwarded or dead-lettered; under
+ * at-least-once the store applies that delete only after the next commit has flushed the producer
+ * ({@link DeferredDeleteStore}), so an entry leaves the changelog only once Kafka has its output. Kafka
+ * Streams only commits input offsets between {@code process} calls, after flushing the producer, so a
+ * record forwarded inside the call that received it needs no store write: if the task dies first, its
+ * input offset was not committed either. So the store holds the records that outlived their
+ * {@code process} call, and what was committed as input but is not yet known written is in the changelog.
  *
  * <p>Dispatch runs after every {@code process} and from a wall-clock punctuator, so a quiet input still
  * drains at the rate limit. Without any rate limit the engine never holds a record past its call, so a

@@ -7,12 +7,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * Kafka Streams processor supplier that passes byte-array records through a zsync realtime stream:
@@ -20,7 +17,9 @@ import org.apache.kafka.streams.state.Stores;
  * say ({@link ZsyncConfig}). Records that cannot be delivered are forwarded as dead letters.
  *
  * <p>The supplier declares its own store: every buffered record is kept in a changelogged key-value
- * store (RocksDB, so its bytes are off the heap) until it is forwarded or dead-lettered. Kafka Streams
+ * store (RocksDB, so its bytes are off the heap) until it is forwarded or dead-lettered, and, under
+ * at-least-once, until the task's next commit has flushed the producer, so the entry leaves the changelog
+ * only once its output (or dead letter) is acknowledged ({@link DeferredDeleteStore}). Kafka Streams
  * commits input offsets whether or not a record was forwarded; the store is what lets a restarted or
  * migrated task emit what its predecessor had buffered.
  *
@@ -138,11 +137,7 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
                     + " topics to divide the rate among tasks: build it with ZsyncStreams (route, addTo, or realtime"
                     + " with the input topics) or call RealtimeProcessor.withInputTopics; or use task");
         }
-        StoreBuilder<KeyValueStore<Long, byte[]>> buffer = Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(storeName()), Serdes.Long(), Serdes.ByteArray())
-                .withCachingDisabled()
-                .withLoggingEnabled(Map.of());
-        return Set.of(buffer);
+        return Set.of(new BufferStoreBuilder(storeName()));
     }
 
     @Override

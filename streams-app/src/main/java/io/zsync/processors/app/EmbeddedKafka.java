@@ -26,13 +26,27 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws Exception if it does not start
      */
     public static EmbeddedKafka start(Map<String, String> brokerSettings) throws Exception {
+        return start(1, brokerSettings);
+    }
+
+    /**
+     * Starts {@code brokers} brokers, the first of them also the controller (about two seconds each).
+     * Internal topics keep one replica, so each partition lives on one broker, as a test that places
+     * partitions apart needs.
+     *
+     * @param brokers        how many brokers, at least 1
+     * @param brokerSettings extra broker settings, such as {@code num.partitions}
+     * @return the running cluster
+     * @throws Exception if it does not start
+     */
+    public static EmbeddedKafka start(int brokers, Map<String, String> brokerSettings) throws Exception {
         // Our own directory: the test kit's default one is removed by a JVM shutdown hook that races the
         // broker's own shutdown on Ctrl-C; this one is removed by close, after the broker stopped.
         Path dataDir = Files.createTempDirectory("zsync-kafka-");
         TestKitNodes nodes = new TestKitNodes.Builder()
                 .setBaseDirectory(dataDir)
                 .setCombined(true)
-                .setNumBrokerNodes(1)
+                .setNumBrokerNodes(brokers)
                 .setNumControllerNodes(1)
                 .build();
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
@@ -60,7 +74,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         return start(Map.of());
     }
 
-    /** The broker's address, for {@code bootstrap.servers}. */
+    /** The brokers' addresses, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return cluster.bootstrapServers();
     }
