@@ -65,14 +65,18 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private final String outputChild;
     private final String deadLetterChild;
     private final ProcessorClock clock;
-    private final DeadLetters deadLetters;
-    private final RecordIntake intake;
+    /** Where delivered records go, if known (null mid-topology), and how to look up its limits. */
+    private final String outputTopic;
+    private final TopicLimits topicLimits;
     private final EmitCallbacks callbacks = new EmitCallbacks(this);
     /** With zsync.rate.scope=application, the topics whose partitions divide the rate; empty otherwise. */
     private final List<String> rateShareTopics;
     private final PartitionCounts partitionCounts;
 
     private ProcessorContext<byte[], byte[]> context;
+    /** Built at init: they size records against the producer's and the topics' limits. */
+    private RecordIntake intake;
+    private DeadLetters deadLetters;
     private KeyValueStore<Long, byte[]> store;
     private RealtimeStream stream;
     private Cancellable punctuator;
@@ -91,7 +95,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     RealtimeBufferProcessor(String name, String storeName, ZsyncConfig config, String outputChild,
                             String deadLetterChild, ProcessorClock clock, List<String> rateShareTopics,
-                            PartitionCounts partitionCounts) {
+                            PartitionCounts partitionCounts, String outputTopic, TopicLimits topicLimits) {
         this.name = name;
         this.storeName = storeName;
         this.config = config;
@@ -100,8 +104,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.outputChild = outputChild;
         this.deadLetterChild = deadLetterChild;
         this.clock = clock;
-        this.deadLetters = new DeadLetters(config);
-        this.intake = new RecordIntake(config);
+        this.outputTopic = outputTopic;
+        this.topicLimits = topicLimits;
         this.rateShareTopics = rateShareTopics;
         this.partitionCounts = partitionCounts;
     }
@@ -125,6 +129,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                     context.taskId(), name, blockMaxMs, config.blockMaxMs(), StreamsConfig.EXACTLY_ONCE_V2,
                     ZsyncStreams.transactionTimeoutMs(appConfigs));
         }
+        sizeLimits(appConfigs);
         this.store = context.getStateStore(storeName);
         this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, rateShare(context),
                 callbacks);
@@ -146,6 +151,45 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                     + " they compete with new input by priority (first at a tie)", context.taskId(), name, restored.size());
         }
         punctuator = context.schedule(PUNCTUATE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> drain());
+    }
+
+    /**
+     * Builds the intake and the dead-letter builder against what the output accepts: the producer's
+     * {@code max.request.size} and, when the output topic is known and the producer does not compress,
+     * the output topic's {@code max.message.bytes}; dead letters likewise against the dead-letter topic's.
+     * A record over the output's limit is dead-lettered as {@code TOO_LARGE} when it arrives; a dead letter
+     * over its topic's limit is cut ({@code zsync.dlq.truncated}). Without this, the broker refuses the record
+     * when it is released: the task fails, and under exactly-once it is restored and refused at every
+     * restart. A lookup that fails (no DescribeConfigs permission, say) leaves the producer's limit alone,
+     * with a warning.
+     */
+    private void sizeLimits(Map<String, Object> appConfigs) {
+        long producerLimit = ZsyncStreams.maxRequestSize(appConfigs);
+        long outputLimit = producerLimit;
+        String outputSource = "the producer's max.request.size=" + producerLimit;
+        long dlqLimit = producerLimit;
+        if (outputTopic != null && !ZsyncStreams.compresses(appConfigs)) {
+            String dlqTopic = config.dlqTopic(outputTopic);
+            try {
+                Map<String, Long> limits = topicLimits.of(appConfigs, List.of(outputTopic, dlqTopic));
+                Long topicLimit = limits.get(outputTopic);
+                if (topicLimit != null && topicLimit < outputLimit) {
+                    outputLimit = topicLimit;
+                    outputSource = "topic " + outputTopic + " max.message.bytes=" + topicLimit;
+                }
+                Long dlqTopicLimit = limits.get(dlqTopic);
+                if (dlqTopicLimit != null) {
+                    dlqLimit = Math.min(dlqLimit, dlqTopicLimit);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "zsync: task {0} ({1}) could not read max.message.bytes of {2}"
+                        + " and {3} ({4}); records are sized against the producer''s max.request.size={5} only, and"
+                        + " one the broker refuses fails the task", context.taskId(), name, outputTopic,
+                        config.dlqTopic(outputTopic), e.getMessage(), producerLimit);
+            }
+        }
+        this.intake = new RecordIntake(config, outputLimit, outputSource);
+        this.deadLetters = new DeadLetters(config, Math.max(DeadLetters.MIN_MAX_BYTES, dlqLimit));
     }
 
     /**
@@ -390,12 +434,13 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     private void forwardDeadLetter(BufferedRecord r, DeadLetterReason reason) {
         long nowMs = clock.epochMicros() / 1_000;
-        Headers headers = deadLetters.headers(r.headers(), reason, r.topic(), r.partition(), r.offset(), nowMs);
-        byte[] value = deadLetters.value(reason, r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.headers(),
-                nowMs);
+        // Cut to what the dead-letter topic and the producer accept: a TOO_LARGE record's dead letter would
+        // otherwise be refused in its turn.
+        DeadLetters.Letter letter = deadLetters.letter(reason, r.topic(), r.partition(), r.offset(), r.key(),
+                r.value(), r.headers(), nowMs);
         // A recovered entry may not know its timestamp; a Record refuses a negative one.
         long timestamp = r.timestamp() < 0 ? nowMs : r.timestamp();
-        context.forward(new Record<>(r.key(), value, timestamp, headers), deadLetterChild);
+        context.forward(new Record<>(letter.key(), letter.value(), timestamp, letter.headers()), deadLetterChild);
         metrics.deadLetter(reason);
     }
 

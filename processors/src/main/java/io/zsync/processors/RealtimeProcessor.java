@@ -42,7 +42,10 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
     private final String deadLetterChild;
     private final ProcessorClock clock;
     private final List<String> inputTopics;
+    /** The topic delivered records go to, when known (null mid-topology); its dead-letter topic follows. */
+    private final String outputTopic;
     private final PartitionCounts partitionCounts;
+    private final TopicLimits topicLimits;
 
     /**
      * @param name            the processor's name; the buffer store is {@code name + "-buffer"}
@@ -53,11 +56,12 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      */
     public RealtimeProcessor(String name, Map<String, ?> zsyncConfig, String outputChild, String deadLetterChild) {
         this(name, new ZsyncConfig(zsyncConfig), outputChild, deadLetterChild, ProcessorClock.system(), List.of(),
-                PartitionCounts.admin());
+                null, PartitionCounts.admin(), TopicLimits.admin());
     }
 
     private RealtimeProcessor(String name, ZsyncConfig config, String outputChild, String deadLetterChild,
-                              ProcessorClock clock, List<String> inputTopics, PartitionCounts partitionCounts) {
+                              ProcessorClock clock, List<String> inputTopics, String outputTopic,
+                              PartitionCounts partitionCounts, TopicLimits topicLimits) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = config;
         if (outputChild == null || deadLetterChild == null || outputChild.equals(deadLetterChild)) {
@@ -68,7 +72,9 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
         this.deadLetterChild = deadLetterChild;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.inputTopics = List.copyOf(inputTopics);
+        this.outputTopic = outputTopic;
         this.partitionCounts = Objects.requireNonNull(partitionCounts, "partitionCounts");
+        this.topicLimits = Objects.requireNonNull(topicLimits, "topicLimits");
     }
 
     /**
@@ -78,7 +84,8 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      * @return a new supplier
      */
     public RealtimeProcessor withClock(ProcessorClock clock) {
-        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, partitionCounts);
+        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, outputTopic,
+                partitionCounts, topicLimits);
     }
 
     /**
@@ -90,12 +97,39 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      */
     public RealtimeProcessor withInputTopics(Collection<String> topics) {
         return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, List.copyOf(topics),
-                partitionCounts);
+                outputTopic, partitionCounts, topicLimits);
+    }
+
+    /**
+     * The same processor, told the topic its output child writes to: a record larger than that topic's
+     * {@code max.message.bytes} (or its dead letter larger than the dead-letter topic's) is then dead-lettered
+     * as {@code TOO_LARGE} when it arrives, not refused by the broker when it is released. Without it only
+     * the producer's {@code max.request.size} is checked. {@link ZsyncStreams#addTo} and
+     * {@link ZsyncStreams#route} set it.
+     *
+     * @param topic the output topic
+     * @return a new supplier
+     */
+    public RealtimeProcessor withOutputTopic(String topic) {
+        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics,
+                Objects.requireNonNull(topic, "topic"), partitionCounts, topicLimits);
+    }
+
+    /** The output topic, if known (null otherwise). */
+    public String outputTopic() {
+        return outputTopic;
     }
 
     /** The same processor with another partition-count lookup, for tests without a broker. */
     RealtimeProcessor withPartitionCounts(PartitionCounts counts) {
-        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, counts);
+        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, outputTopic,
+                counts, topicLimits);
+    }
+
+    /** The same processor with another topic-limit lookup, for tests without a broker. */
+    RealtimeProcessor withTopicLimits(TopicLimits limits) {
+        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, outputTopic,
+                partitionCounts, limits);
     }
 
     /** The topics feeding this processor, if known (empty otherwise). */
@@ -143,6 +177,6 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
     @Override
     public Processor<byte[], byte[], byte[], byte[]> get() {
         return new RealtimeBufferProcessor(name, storeName(), config, outputChild, deadLetterChild, clock,
-                config.rateScopeIsApplication() ? inputTopics : List.of(), partitionCounts);
+                config.rateScopeIsApplication() ? inputTopics : List.of(), partitionCounts, outputTopic, topicLimits);
     }
 }

@@ -41,6 +41,7 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
  */
 public final class ZsyncStreams {
     private static final int CONSUMER_DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
+    private static final int PRODUCER_DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
     /** The producer's {@code transaction.timeout.ms} Kafka Streams sets under exactly-once ({@code StreamsConfig}). */
     static final int EOS_DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
@@ -86,8 +87,9 @@ public final class ZsyncStreams {
         String source = processor.name() + "-source";
         topology.addSource(source, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 inputTopics.toArray(new String[0]));
-        topology.addProcessor(processor.name(), processor.inputTopics().isEmpty()
-                ? processor.withInputTopics(inputTopics) : processor, source);
+        RealtimeProcessor wired = processor.inputTopics().isEmpty() ? processor.withInputTopics(inputTopics) : processor;
+        topology.addProcessor(processor.name(), wired.outputTopic() == null ? wired.withOutputTopic(outputTopic) : wired,
+                source);
         String parent = processor.name();
         String node = processor.outputChild();
         for (int i = 0; i < transforms.size(); i++) {
@@ -133,15 +135,16 @@ public final class ZsyncStreams {
     public static Branches realtime(KStream<byte[], byte[]> input, String name, Map<String, ?> zsync,
                                     Collection<String> inputTopics) {
         // The processor forwards to these two nodes by name: the split never looks at a header.
-        String delivered = name + "-delivered";
-        String deadLetters = name + "-dead-letters";
-        RealtimeProcessor processor = new RealtimeProcessor(name, zsync, delivered, deadLetters)
-                .withInputTopics(inputTopics);
+        return realtime(input, new RealtimeProcessor(name, zsync, name + "-delivered", name + "-dead-letters")
+                .withInputTopics(inputTopics));
+    }
+
+    private static Branches realtime(KStream<byte[], byte[]> input, RealtimeProcessor processor) {
         // Checked here as well as when the topology is built, so the error points at this call.
         processor.stores();
-        KStream<byte[], byte[]> all = input.process(processor, Named.as(name));
-        KStream<byte[], byte[]> dead = all.processValues(PassThrough::new, Named.as(deadLetters));
-        KStream<byte[], byte[]> out = all.processValues(PassThrough::new, Named.as(delivered));
+        KStream<byte[], byte[]> all = input.process(processor, Named.as(processor.name()));
+        KStream<byte[], byte[]> dead = all.processValues(PassThrough::new, Named.as(processor.deadLetterChild()));
+        KStream<byte[], byte[]> out = all.processValues(PassThrough::new, Named.as(processor.outputChild()));
         return new Branches(out, dead);
     }
 
@@ -156,7 +159,9 @@ public final class ZsyncStreams {
         ZsyncConfig config = new ZsyncConfig(zsync);
         config.checkTopics("inputTopics", inputTopics, "outputTopic", outputTopic);
         KStream<byte[], byte[]> input = builder.stream(inputTopics, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
-        Branches b = realtime(input, RealtimeProcessor.DEFAULT_NAME, zsync, inputTopics);
+        Branches b = realtime(input, new RealtimeProcessor(RealtimeProcessor.DEFAULT_NAME, zsync,
+                RealtimeProcessor.DEFAULT_NAME + "-delivered", RealtimeProcessor.DEFAULT_NAME + "-dead-letters")
+                .withInputTopics(inputTopics).withOutputTopic(outputTopic));
         Produced<byte[], byte[]> bytes = Produced.with(Serdes.ByteArray(), Serdes.ByteArray());
         b.output().to(outputTopic, bytes);
         b.deadLetters().to(config.dlqTopic(outputTopic), bytes);
@@ -268,6 +273,30 @@ public final class ZsyncStreams {
                     + LogAndFailProcessingExceptionHandler.class.getSimpleName() + ", or a handler that answers FAIL"
                     + " for zsync's processor node");
         }
+    }
+
+    /**
+     * The producer's {@code max.request.size} as Kafka Streams configures it ({@code producer.} prefix over
+     * the plain key over the producer's default, 1,048,576 bytes): the largest record, with its batch, that
+     * the producer sends at all.
+     */
+    static long maxRequestSize(Map<?, ?> settings) {
+        return longSetting(settings, PRODUCER_DEFAULT_MAX_REQUEST_SIZE,
+                StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    }
+
+    /**
+     * Whether the producer compresses ({@code compression.type} other than {@code none}): the broker then
+     * checks a topic's {@code max.message.bytes} against the compressed batch, which zsync cannot size
+     * before sending.
+     */
+    static boolean compresses(Map<?, ?> settings) {
+        Object v = settings.get(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG));
+        if (v == null) {
+            v = settings.get(ProducerConfig.COMPRESSION_TYPE_CONFIG);
+        }
+        return v != null && !"none".equalsIgnoreCase(Objects.toString(v).trim());
     }
 
     static long maxPollIntervalMs(Map<?, ?> settings) {

@@ -80,7 +80,8 @@ class HostileInputTest {
 
         ManualTimeSource time = new ManualTimeSource(1_764_460_800_000_000L);
         RealtimeBufferProcessor p = new RealtimeBufferProcessor("z", "z-buffer", new ZsyncConfig(Map.of()), "o", "d",
-                ProcessorClock.manual(time), List.of(), PartitionCounts.fixed(Map.of()));
+                ProcessorClock.manual(time), List.of(), PartitionCounts.fixed(Map.of()), null,
+                TopicLimits.fixed(Map.of()));
         p.init(context);
         context.scheduledPunctuators().get(0).getPunctuator().punctuate(0);
 
@@ -245,7 +246,8 @@ class HostileInputTest {
                 org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler.class);
         MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>(props);
         RealtimeBufferProcessor p = new RealtimeBufferProcessor("z", "z-buffer", new ZsyncConfig(Map.of()), "o", "d",
-                ProcessorClock.system(), List.of(), PartitionCounts.fixed(Map.of()));
+                ProcessorClock.system(), List.of(), PartitionCounts.fixed(Map.of()), null,
+                TopicLimits.fixed(Map.of()));
         ConfigException atInit = assertThrows(ConfigException.class, () -> p.init(context));
         assertTrue(atInit.getMessage().contains("processing.exception.handler"), atInit.getMessage());
         ZsyncStreams.validate(Map.of(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,

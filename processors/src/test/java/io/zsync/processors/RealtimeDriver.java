@@ -50,7 +50,15 @@ final class RealtimeDriver implements AutoCloseable {
 
     /** With {@code streams} added to the Streams settings (the processor sees them as appConfigs()). */
     RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts, Map<String, ?> streams) {
-        this(zsync, partitionCounts, streams, START, null);
+        this(zsync, partitionCounts, streams, START, null, Map.of());
+    }
+
+    /**
+     * With {@code streams} added to the Streams settings and {@code topicLimits} as the cluster's
+     * {@code max.message.bytes} of "out" and "out.dlq".
+     */
+    static RealtimeDriver withTopicLimits(Map<String, ?> zsync, Map<String, ?> streams, Map<String, Long> topicLimits) {
+        return new RealtimeDriver(zsync, Map.of("in", 1), streams, START, null, topicLimits);
     }
 
     /**
@@ -60,15 +68,16 @@ final class RealtimeDriver implements AutoCloseable {
      * {@code init}, which Streams runs before the buffer processor's.
      */
     static RealtimeDriver restarted(Map<String, ?> zsync, Instant start, Map<Long, byte[]> storeAtStart) {
-        return new RealtimeDriver(zsync, Map.of("in", 1), Map.of(), start, storeAtStart);
+        return new RealtimeDriver(zsync, Map.of("in", 1), Map.of(), start, storeAtStart, Map.of());
     }
 
     private RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts, Map<String, ?> streams,
-                           Instant start, Map<Long, byte[]> storeAtStart) {
+                           Instant start, Map<Long, byte[]> storeAtStart, Map<String, Long> topicLimits) {
         time = new ManualTimeSource(start.toEpochMilli() * 1_000);
         Map<String, Object> settings = new HashMap<>(zsync);
         RealtimeProcessor zsyncProcessor = ZsyncStreams.processor("zsync", settings)
-                .withClock(ProcessorClock.manual(time)).withPartitionCounts(PartitionCounts.fixed(partitionCounts));
+                .withClock(ProcessorClock.manual(time)).withPartitionCounts(PartitionCounts.fixed(partitionCounts))
+                .withTopicLimits(TopicLimits.fixed(topicLimits));
         Topology topology = storeAtStart == null
                 ? ZsyncStreams.addTo(new Topology(), zsyncProcessor, List.of("in"), "out")
                 : prefilled(zsyncProcessor.withInputTopics(List.of("in")), storeAtStart);
