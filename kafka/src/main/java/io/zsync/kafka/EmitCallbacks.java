@@ -29,6 +29,9 @@ public final class EmitCallbacks implements MessageHandler, DeadLetterListener {
 
     private final Emitter emitter;
     private RuntimeException failure;
+    /** Ids whose callback was skipped after the failure: the engine counts them as emitted, and they were not. */
+    private long[] skipped = new long[16];
+    private int skippedCount;
 
     /** @param emitter the task's emit functions */
     public EmitCallbacks(Emitter emitter) {
@@ -38,6 +41,7 @@ public final class EmitCallbacks implements MessageHandler, DeadLetterListener {
     @Override
     public void onMessage(StreamMessage message) {
         if (failure != null) {
+            skip(message.id());
             return;
         }
         try {
@@ -50,6 +54,7 @@ public final class EmitCallbacks implements MessageHandler, DeadLetterListener {
     @Override
     public void onDeadLetter(DeadLetter deadLetter) {
         if (failure != null) {
+            skip(deadLetter.message().id());
             return;
         }
         try {
@@ -73,8 +78,31 @@ public final class EmitCallbacks implements MessageHandler, DeadLetterListener {
         }
     }
 
-    /** Forgets a kept failure, for a task initialised again. */
+    private void skip(long id) {
+        if (skippedCount == skipped.length) {
+            skipped = java.util.Arrays.copyOf(skipped, skippedCount * 2);
+        }
+        skipped[skippedCount++] = id;
+    }
+
+    /**
+     * Hands over, and forgets, the ids whose callback was skipped after a failure, in the order the engine
+     * released them. The engine no longer holds them; a host that goes on after the failure (a Streams
+     * {@code processing.exception.handler} that continues) must hand them to the engine again, or they would
+     * wait, unreleased, until the task restarts.
+     *
+     * @param sink receives each id
+     */
+    public void takeSkipped(java.util.function.LongConsumer sink) {
+        for (int i = 0; i < skippedCount; i++) {
+            sink.accept(skipped[i]);
+        }
+        skippedCount = 0;
+    }
+
+    /** Forgets a kept failure and the skipped ids, for a task initialised again. */
     public void reset() {
         failure = null;
+        skippedCount = 0;
     }
 }

@@ -321,7 +321,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     private boolean offer(long sequence, io.zsync.stream.Priority priority, long deadlineMicros, long size) {
         boolean accepted = intake.offer(stream, sequence, priority, deadlineMicros, size);
-        callbacks.rethrow();
+        rethrowEmitFailure();
         return accepted;
     }
 
@@ -367,13 +367,13 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     private int dispatch() {
         int n = stream.dispatch(Integer.MAX_VALUE);
-        callbacks.rethrow();
+        rethrowEmitFailure();
         return n;
     }
 
     /** Forwards everything the rate limit lets through now. */
     private void drain() {
-        callbacks.rethrow();
+        rethrowEmitFailure();
         loadRestored();
         dispatch();
         if (!restored.isEmpty()) {
@@ -383,19 +383,43 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         metrics.update(clock.nanoTime());
     }
 
-    // The engine calls these two on this thread, inside send or dispatch, through EmitCallbacks: a failed
-    // forward fails the task, and the record stays in the store so the task's next incarnation emits it.
+    /**
+     * Fails the call with an emit's failure, if one happened. The records the engine released after it were
+     * not emitted; they are in the store, and are queued to be handed to the engine again first thing in the
+     * next call. There is a next call only if a {@code processing.exception.handler} continued past the
+     * failure (a failing task is closed, and its next incarnation restores them anyway): then they are
+     * released as if nothing had happened, instead of waiting unreleased until a restart.
+     */
+    private void rethrowEmitFailure() {
+        callbacks.takeSkipped(restored::addLast);
+        callbacks.rethrow();
+    }
+
+    // The engine calls these two on this thread, inside send or dispatch, through EmitCallbacks. A failed
+    // forward fails the call. The record is settled either way: if the task fails, the delete is never
+    // applied (under at-least-once the store holds it until a commit, which a failed task does not reach;
+    // under exactly-once the transaction is aborted) and the task's next incarnation emits it again; if a
+    // processing.exception.handler continues, the handler has taken the record (and logged it), and handing
+    // it to the engine again would fail again, in every call.
 
     @Override
     public void deliver(long sequence) {
-        forward(held(sequence));
-        settle(sequence);
+        BufferedRecord r = held(sequence);
+        try {
+            forward(r);
+        } finally {
+            settle(sequence);
+        }
     }
 
     @Override
     public void deadLetter(long sequence, DeadLetterReason reason) {
-        forwardDeadLetter(held(sequence), reason);
-        settle(sequence);
+        BufferedRecord r = held(sequence);
+        try {
+            forwardDeadLetter(r, reason);
+        } finally {
+            settle(sequence);
+        }
     }
 
     /**
