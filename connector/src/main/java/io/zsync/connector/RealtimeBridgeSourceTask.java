@@ -373,7 +373,18 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                     + " {2} records/s and {3} bytes/s (0 = no limit; zsync.rate.scope=application)",
                     share.owned(), share.total(), share.apportion(zsync.rateLimit()), share.apportion(zsync.rateBytes()));
         }
-        return BufferStreams.build(name, zsync, clock, share, callbacks);
+        long marginMs = config.deadlineMarginMs();
+        if (zsync.deadlineMarginIsDerived()) {
+            LOG.log(System.Logger.Level.INFO, "zsync bridge: task releases a record only while its deadline is at least"
+                    + " {0} ms ahead, else dead-letters it EXPIRED: the producer''s linger.ms={1} ({2}) plus {3} ms for"
+                    + " the send (zsync.deadline.margin.ms=-1). Set zsync.deadline.margin.ms if the worker''s producer"
+                    + " lingers longer", marginMs, config.producerLingerMs(), config.producerLingerSource(),
+                    ZsyncConfig.DEADLINE_SEND_ALLOWANCE_MS);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "zsync bridge: task releases a record only while its deadline is at least"
+                    + " {0} ms ahead ({1}), else dead-letters it EXPIRED", marginMs, ZsyncConfig.DEADLINE_MARGIN_MS_CONFIG);
+        }
+        return BufferStreams.build(name, zsync, clock, share, Duration.ofMillis(marginMs), callbacks);
     }
 
     @Override

@@ -170,6 +170,14 @@ final class BridgeTaskHarness implements AutoCloseable {
                 headers, java.util.Optional.empty()));
     }
 
+    /** Appends a record with a {@code zsync.deadline} header (epoch µs) to a source partition. */
+    void addWithDeadline(int partition, long offset, byte[] value, long deadlineMicros) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("zsync.deadline", Long.toString(deadlineMicros).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        consumer.addRecord(new ConsumerRecord<>(SOURCE, partition, offset, clock.epochMicros() / 1000,
+                TimestampType.CREATE_TIME, -1, value.length, null, value, headers, java.util.Optional.empty()));
+    }
+
     /** One poll of the task; never null. */
     List<SourceRecord> poll() throws InterruptedException {
         List<SourceRecord> out = task.poll();

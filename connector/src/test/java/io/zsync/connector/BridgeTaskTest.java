@@ -280,6 +280,48 @@ class BridgeTaskTest {
         }
     }
 
+    /**
+     * Issue 19, row d2 in the bridge: the worker's producer holds a returned record for up to its linger.ms
+     * (Kafka's 5 ms unless producer.override.linger.ms says otherwise), so a record is released only while its
+     * deadline is at least linger.ms + 20 ms ahead. Rate 10/s: the second token, and so the release, is at +100 ms.
+     */
+    @Test
+    void aRecordIsReleasedOnlyWhileItsDeadlineIsTheProducersLingerPlusTheSendAllowanceAhead() throws Exception {
+        Map<String, String> settings = new HashMap<>(Map.of("zsync.rate.limit", "10", "zsync.rate.burst", "1"));
+        // Default: 5 + 20 ms. 20 ms ahead at release is too close, 40 ms is enough.
+        assertEquals(Map.of("20ms-ahead", "EXPIRED", "40ms-ahead", TARGET), releasedAt100ms(settings));
+        // The connector's producer lingers 100 ms: 40 ms ahead is too close now.
+        settings.put("producer.override.linger.ms", "100");
+        assertEquals(Map.of("20ms-ahead", "EXPIRED", "40ms-ahead", "EXPIRED"), releasedAt100ms(settings));
+        // An explicit margin replaces the derived one: with none, the first takes the token at +100 ms (the
+        // second waits for the next).
+        settings.put("zsync.deadline.margin.ms", "0");
+        assertEquals(Map.of("20ms-ahead", TARGET), releasedAt100ms(settings));
+    }
+
+    /** Where each of two records with deadlines 120 and 140 ms ahead ends, behind one that takes the first token. */
+    private static Map<String, String> releasedAt100ms(Map<String, String> settings) throws Exception {
+        Map<String, String> outcome = new HashMap<>();
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).start(settings)) {
+            long now = h.clock.epochMicros();
+            h.add(0, 0, null, bytes("blocker"), null);
+            h.addWithDeadline(0, 1, bytes("20ms-ahead"), now + 120_000);
+            h.addWithDeadline(0, 2, bytes("40ms-ahead"), now + 140_000);
+            List<SourceRecord> out = new ArrayList<>(h.poll());
+            for (int i = 0; i < 20; i++) {
+                h.clock.advance(Duration.ofMillis(5));
+                out.addAll(h.poll());
+            }
+            for (SourceRecord r : out) {
+                String value = new String((byte[]) r.value(), StandardCharsets.UTF_8);
+                if (!value.equals("blocker")) {
+                    outcome.put(value, r.topic().equals(TARGET) ? TARGET : header(r, ZsyncHeaders.DLQ_REASON));
+                }
+            }
+        }
+        return outcome;
+    }
+
     /** Row h: a partition added to the source topic is taken in place, from its stored offset. */
     @Test
     void anAddedPartitionIsTakenWithoutRestartingTheTask() throws Exception {

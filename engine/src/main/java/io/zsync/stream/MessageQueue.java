@@ -88,17 +88,18 @@ final class MessageQueue {
     }
 
     /**
-     * Removes every message whose deadline has passed, handing each to {@code sink}.
+     * Removes every message whose deadline is before {@code cutoffEpochMicros} (now, plus the stream's
+     * expiry margin), handing each to {@code sink}.
      *
      * @return the earliest deadline among the messages that remain
      */
-    long removeExpired(long nowEpochMicros, Consumer<StreamMessage> sink) {
+    long removeExpired(long cutoffEpochMicros, Consumer<StreamMessage> sink) {
         long earliest = StreamMessage.NO_DEADLINE;
         for (int level = 0; level < levels.length; level++) {
             Queue<StreamMessage> q = levels[level];
             for (Iterator<StreamMessage> it = q.iterator(); it.hasNext(); ) {
                 StreamMessage m = it.next();
-                if (m.isExpiredAt(nowEpochMicros)) {
+                if (m.isExpiredAt(cutoffEpochMicros)) {
                     it.remove();
                     size--;
                     bytes -= m.length();

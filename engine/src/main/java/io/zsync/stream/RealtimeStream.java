@@ -28,7 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * priority first, as fast as the rate limit allows, and fans each out to the subscriptions whose mask and
  * filter accept it. Each subscription has its own queue and delivery thread. A message past its deadline
  * is never delivered: it goes to the {@link DeadLetterListener} as {@link DeadLetterReason#EXPIRED},
- * as does every message that backpressure drops, so nothing vanishes.
+ * as does every message that backpressure drops, so nothing vanishes. With an expiry margin
+ * ({@link StreamBuilder#withExpiryMargin}) a message is also expired when its deadline is less than the
+ * margin away, at admission and at dispatch alike, so that a subscriber's client that holds it for up to
+ * the margin still passes it on by its deadline.
  *
  * <p>Thread-safe: any number of threads may send, subscribe and unsubscribe concurrently, and
  * {@link #close()} while others send is safe (they get an {@link IllegalStateException} and keep their
@@ -51,6 +54,8 @@ public final class RealtimeStream implements AutoCloseable {
     final int batchSize;
     final long latencySampleMask;
     private final long blockTimeoutNanos;
+    /** A message is released only if its deadline is at least this many µs after now (0: up to its deadline). */
+    private final long expiryMarginMicros;
     private final long maxRecords;
     private final long maxBytes;
     private final RateLimit rateLimit;
@@ -112,6 +117,7 @@ public final class RealtimeStream implements AutoCloseable {
         this.batchSize = b.batchSize;
         this.latencySampleMask = b.latencySampling - 1;
         this.blockTimeoutNanos = b.blockTimeout.toNanos();
+        this.expiryMarginMicros = b.expiryMarginMicros;
         this.maxRecords = b.maxRecords;
         this.maxBytes = b.maxBytes;
         long now = clock.nanoTime();
@@ -215,7 +221,7 @@ public final class RealtimeStream implements AutoCloseable {
                         if (nowMicros == Long.MIN_VALUE) {
                             nowMicros = clock.epochMicros();
                         }
-                        if (m.isExpiredAt(nowMicros)) {
+                        if (m.isExpiredAt(expiryCutoff(nowMicros))) {
                             break;
                         }
                     }
@@ -244,7 +250,7 @@ public final class RealtimeStream implements AutoCloseable {
         try {
             checkSendable(m);
             long nowMicros = m.hasDeadline() ? clock.epochMicros() : 0;
-            if (m.hasDeadline() && m.isExpiredAt(nowMicros)) {
+            if (m.hasDeadline() && m.isExpiredAt(expiryCutoff(nowMicros))) {
                 dead = deadList(dead, m, DeadLetterReason.EXPIRED, nowMicros, null);
             } else if (m.length() > maxBytes) {
                 dead = deadList(dead, m, DeadLetterReason.TOO_LARGE, clock.epochMicros(),
@@ -377,25 +383,36 @@ public final class RealtimeStream implements AutoCloseable {
     }
 
     /**
-     * Dead-letters every expired buffered message, if any can have expired, at most once per
-     * {@value #PURGE_INTERVAL_MICROS} µs: a full buffer under steady expiry would otherwise be rescanned
-     * on every send. Under the lock.
+     * Dead-letters every expired buffered message (its deadline less than the expiry margin away), if any
+     * can have expired, at most once per {@value #PURGE_INTERVAL_MICROS} µs: a full buffer under steady
+     * expiry would otherwise be rescanned on every send. Under the lock.
      */
     private List<DeadLetter> purgeExpired(List<DeadLetter> dead) {
         long now = clock.epochMicros();
-        if (earliestDeadlineHint >= now || now < nextPurgeMicros) {
+        long cutoff = expiryCutoff(now);
+        if (earliestDeadlineHint >= cutoff || now < nextPurgeMicros) {
             return dead;
         }
         nextPurgeMicros = now + PURGE_INTERVAL_MICROS;
         List<DeadLetter> expired = dead == null ? new ArrayList<>() : dead;
         // The exact earliest remaining deadline becomes the hint, so a full buffer of live messages is not
         // rescanned on every send.
-        earliestDeadlineHint = buffer.removeExpired(now, m -> {
+        earliestDeadlineHint = buffer.removeExpired(cutoff, m -> {
             released(m);
             expired.add(new DeadLetter(m, DeadLetterReason.EXPIRED, DeadLetter.STREAM, now, null));
         });
         bufferedHint = buffer.size();
         return expired;
+    }
+
+    /**
+     * The instant a message's deadline must not be before for it to be admitted or released at
+     * {@code nowMicros}: now plus the expiry margin (saturating, so a clock near the end of time expires
+     * everything with a deadline rather than nothing).
+     */
+    long expiryCutoff(long nowMicros) {
+        long cutoff = nowMicros + expiryMarginMicros;
+        return cutoff < nowMicros ? Long.MAX_VALUE : cutoff;
     }
 
     /** A message left the buffer: under every strategy but BLOCK its room is free again. Under the lock. */
@@ -482,12 +499,13 @@ public final class RealtimeStream implements AutoCloseable {
 
     private int takeBatch(StreamMessage[] batch, int limit, List<DeadLetter> expired, long[] rateWait) {
         long nowMicros = clock.epochMicros();
+        long cutoff = expiryCutoff(nowMicros);
         long nowNanos = rateLimit == null ? 0 : clock.nanoTime();
         rateWait[0] = 0;
         int n = 0;
         StreamMessage m;
         while (n < limit && (m = buffer.peek()) != null) {
-            if (m.isExpiredAt(nowMicros)) {
+            if (m.isExpiredAt(cutoff)) {
                 buffer.poll();
                 released(m);
                 expired.add(new DeadLetter(m, DeadLetterReason.EXPIRED, DeadLetter.STREAM, nowMicros, null));
@@ -1046,6 +1064,8 @@ public final class RealtimeStream implements AutoCloseable {
     public String toString() {
         return "RealtimeStream[" + name + ", backpressure=" + backpressure.configValue() + ", buffer=" + maxRecords
                 + " records/" + maxBytes + " bytes, ordering=" + ordering
-                + (rateLimit == null ? "" : ", rate=" + rateLimit) + (realtime ? ", realtime" : "") + "]";
+                + (rateLimit == null ? "" : ", rate=" + rateLimit)
+                + (expiryMarginMicros == 0 ? "" : ", expiryMargin=" + expiryMarginMicros + "us")
+                + (realtime ? ", realtime" : "") + "]";
     }
 }

@@ -17,11 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  *
  * <p>Defaults: a buffer of 10,000 messages and 64 MiB, {@link Backpressure#BLOCK} with a 30 s timeout,
- * no rate limit, {@link Ordering#FIFO}, {@link WaitStrategy#PARK}, batches of 64, the system clock.
- * Every setter checks its value and names it when refusing.
+ * no rate limit, {@link Ordering#FIFO}, {@link WaitStrategy#PARK}, batches of 64, the system clock, no
+ * expiry margin. Every setter checks its value and names it when refusing.
  */
 public final class StreamBuilder {
     private static final AtomicInteger NAMES = new AtomicInteger();
+    /** The largest {@link #withExpiryMargin} accepts: far beyond any client's hold, small enough never to overflow a deadline. */
+    static final Duration MAX_EXPIRY_MARGIN = Duration.ofHours(1);
 
     String name = "stream-" + NAMES.incrementAndGet();
     long maxRecords = 10_000;
@@ -42,6 +44,7 @@ public final class StreamBuilder {
     boolean dispatcherDelivery;
     boolean manualDispatch;
     boolean startPaused;
+    long expiryMarginMicros;
     DeadLetterListener deadLetterListener;
     SubscriberErrorHandler errorHandler;
     Duration closeTimeout = Duration.ofSeconds(30);
@@ -204,6 +207,28 @@ public final class StreamBuilder {
      */
     public StreamBuilder withOrdering(Ordering ordering) {
         this.ordering = Objects.requireNonNull(ordering, "ordering must not be null");
+        return this;
+    }
+
+    /**
+     * Keeps back messages that could arrive late downstream: a message is dead-lettered as
+     * {@link DeadLetterReason#EXPIRED} unless its deadline is at least {@code margin} after now, checked when
+     * it is sent and again when it is dispatched (and, with subscription threads, when it is delivered). Set
+     * it to the longest a subscriber's own client may hold a message after the callback has taken it, such as
+     * a Kafka producer's {@code linger.ms} plus the send: then a message that is released also reaches its
+     * destination by its deadline. Without a margin (the default) a message is deliverable up to and at its
+     * deadline.
+     *
+     * @param margin 0 to 1 hour; rounded up to whole microseconds
+     * @return this builder
+     */
+    public StreamBuilder withExpiryMargin(Duration margin) {
+        Objects.requireNonNull(margin, "margin must not be null");
+        if (margin.isNegative() || margin.compareTo(MAX_EXPIRY_MARGIN) > 0) {
+            throw new IllegalArgumentException("expiry margin must be 0 to " + MAX_EXPIRY_MARGIN + ", was " + margin);
+        }
+        long nanos = margin.toNanos();
+        this.expiryMarginMicros = nanos / 1_000 + (nanos % 1_000 == 0 ? 0 : 1);
         return this;
     }
 

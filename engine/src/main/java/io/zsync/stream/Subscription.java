@@ -211,7 +211,7 @@ final class Subscription implements Runnable {
     void deliver(StreamMessage m) {
         if (m.hasDeadline()) {
             long now = stream.clock.epochMicros();
-            if (m.isExpiredAt(now)) {
+            if (m.isExpiredAt(stream.expiryCutoff(now))) {
                 stream.deadLetter(new DeadLetter(m, DeadLetterReason.EXPIRED, id, now, null));
                 return;
             }

@@ -141,9 +141,12 @@ public final class RecordIntake {
         return detail;
     }
 
-    /** Whether the examined record's deadline has passed at {@code nowMicros} (epoch µs). */
-    public boolean expiredAt(long nowMicros) {
-        return deadlineMicros != StreamMessage.NO_DEADLINE && deadlineMicros < nowMicros;
+    /**
+     * Whether the examined record's deadline is before {@code cutoffMicros} (epoch µs): pass now plus the
+     * task's deadline margin, as the engine checks it ({@code StreamBuilder.withExpiryMargin}).
+     */
+    public boolean expiredAt(long cutoffMicros) {
+        return deadlineMicros != StreamMessage.NO_DEADLINE && deadlineMicros < cutoffMicros;
     }
 
     /** {@link #offer(RealtimeStream, long, Priority, long, long)} for the examined record. */

@@ -43,6 +43,27 @@ public final class ZsyncConfig extends AbstractConfig {
             + " record timestamp + this many milliseconds. 0 means no deadline; a deadline past the largest epoch"
             + " microsecond a long holds (year 294247) means none either.";
 
+    public static final String DEADLINE_MARGIN_MS_CONFIG = "zsync.deadline.margin.ms";
+    /** The longest {@value #DEADLINE_MARGIN_MS_CONFIG} may be: an hour. */
+    public static final long DEADLINE_MARGIN_MS_MAX = 3_600_000L;
+    /**
+     * What the derived {@value #DEADLINE_MARGIN_MS_CONFIG} adds to the producer's {@code linger.ms}: the rest of
+     * the way to the broker's log on a healthy cluster (the sender thread's wake-up, the produce request, the
+     * leader's append). In the load test of issue 19 (row d2) records left up to 12 ms after their linger.
+     */
+    public static final long DEADLINE_SEND_ALLOWANCE_MS = 20L;
+    private static final String DEADLINE_MARGIN_MS_DOC = "How far ahead of its deadline a record must still be when"
+            + " zsync releases it to the producer; one closer to its deadline (or past it) is dead-lettered as EXPIRED"
+            + " instead. The producer holds a released record for up to its linger.ms before it sends the batch, so"
+            + " without a margin a record released just before its deadline would reach the broker after it. -1"
+            + " (default): the producer's linger.ms plus " + DEADLINE_SEND_ALLOWANCE_MS + " ms for the send. In Kafka"
+            + " Streams that linger.ms is producer.linger.ms, else linger.ms, else 100 (Kafka Streams' own default;"
+            + " the zsync Streams app sets producer.linger.ms=5 unless given one). In the Connect bridge it is the"
+            + " connector's producer.override.linger.ms, else 5 (Kafka's default): set this key when the worker's"
+            + " producer.linger.ms differs, which a connector cannot see. 0 to " + DEADLINE_MARGIN_MS_MAX + ": exactly"
+            + " that many milliseconds; raise it when produce requests are slow or the brokers' clocks run ahead of"
+            + " the app's (LogAppendTime is the broker's clock).";
+
     public static final String BACKPRESSURE_CONFIG = "zsync.backpressure";
     private static final String BACKPRESSURE_DOC = "What happens when the buffer is full: block (input waits,"
             + " nothing dropped), drop_oldest, drop_newest (both dead-letter a record), error_on_full (the task"
@@ -105,7 +126,18 @@ public final class ZsyncConfig extends AbstractConfig {
                         Importance.MEDIUM, ORDERING_DOC, GROUP_PRIORITY, ++order, ConfigDef.Width.SHORT, "Ordering");
         order = 0;
         def.define(DEADLINE_TTL_MS_CONFIG, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
-                DEADLINE_TTL_MS_DOC, GROUP_DEADLINE, ++order, ConfigDef.Width.SHORT, "TTL (ms)");
+                        DEADLINE_TTL_MS_DOC, GROUP_DEADLINE, ++order, ConfigDef.Width.SHORT, "TTL (ms)")
+                .define(DEADLINE_MARGIN_MS_CONFIG, Type.LONG, -1L, ConfigDef.LambdaValidator.with((key, value) -> {
+                    if (value == null) {
+                        return; // not a number: ConfigDef reports the parse error on its own
+                    }
+                    long v = (Long) value;
+                    if (v != -1 && (v < 0 || v > DEADLINE_MARGIN_MS_MAX)) {
+                        throw new ConfigException(key, value, "must be -1 (the producer's linger.ms + "
+                                + DEADLINE_SEND_ALLOWANCE_MS + " ms) or 0 to " + DEADLINE_MARGIN_MS_MAX + " milliseconds");
+                    }
+                }, () -> "-1, or 0 to " + DEADLINE_MARGIN_MS_MAX), Importance.MEDIUM, DEADLINE_MARGIN_MS_DOC,
+                        GROUP_DEADLINE, ++order, ConfigDef.Width.SHORT, "Deadline margin (ms)");
         order = 0;
         def.define(BACKPRESSURE_CONFIG, Type.STRING, "block",
                         oneOf("block", "drop_oldest", "drop_newest", "error_on_full"),
@@ -177,6 +209,27 @@ public final class ZsyncConfig extends AbstractConfig {
     /** {@value #DEADLINE_TTL_MS_CONFIG}; 0 for none. */
     public long deadlineTtlMs() {
         return getLong(DEADLINE_TTL_MS_CONFIG);
+    }
+
+    /**
+     * The {@value #DEADLINE_MARGIN_MS_CONFIG} a task releases records with: the key's value, or, at its default
+     * of -1, {@code lingerMs} plus {@value #DEADLINE_SEND_ALLOWANCE_MS} ms.
+     *
+     * @param lingerMs the {@code linger.ms} of the producer that writes this task's output, as the caller found it
+     * @return milliseconds, at least 0
+     */
+    public long deadlineMarginMs(long lingerMs) {
+        long margin = getLong(DEADLINE_MARGIN_MS_CONFIG);
+        if (margin >= 0) {
+            return margin;
+        }
+        long linger = Math.min(Math.max(0, lingerMs), DEADLINE_MARGIN_MS_MAX);
+        return Math.min(DEADLINE_MARGIN_MS_MAX, linger + DEADLINE_SEND_ALLOWANCE_MS);
+    }
+
+    /** Whether {@value #DEADLINE_MARGIN_MS_CONFIG} is derived from the producer's {@code linger.ms} (its default, -1). */
+    public boolean deadlineMarginIsDerived() {
+        return getLong(DEADLINE_MARGIN_MS_CONFIG) < 0;
     }
 
     /** {@value #BACKPRESSURE_CONFIG}. */

@@ -73,7 +73,7 @@ class RecordIntakeProperties {
             }
         };
         EmitCallbacks callbacks = new EmitCallbacks(emitter);
-        RealtimeStream stream = BufferStreams.build("property", config, clock, null, callbacks);
+        RealtimeStream stream = BufferStreams.build("property", config, clock, null, java.time.Duration.ZERO, callbacks);
         try {
             for (int id = 0; id < batch.size(); id++) {
                 Input r = batch.get(id);
@@ -224,7 +224,7 @@ class RecordIntakeProperties {
             return;
         }
         new RecordIntake(config);
-        RealtimeStream s = BufferStreams.build("settings", config, new ManualTimeSource(), null,
+        RealtimeStream s = BufferStreams.build("settings", config, new ManualTimeSource(), null, java.time.Duration.ZERO,
                 new EmitCallbacks(new EmitCallbacks.Emitter() {
                     @Override
                     public void deliver(long id) {

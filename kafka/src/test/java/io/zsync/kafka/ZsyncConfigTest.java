@@ -22,6 +22,8 @@ class ZsyncConfigTest {
         assertTrue(c.priorityTopics().isEmpty());
         assertEquals(Ordering.FIFO, c.ordering());
         assertEquals(0, c.deadlineTtlMs());
+        assertTrue(c.deadlineMarginIsDerived());
+        assertEquals(120, c.deadlineMarginMs(100), "linger.ms + 20 ms");
         assertEquals(Backpressure.BLOCK, c.backpressure());
         assertEquals(0, c.rateLimit());
         assertEquals(1, c.rateBurst());
@@ -58,6 +60,19 @@ class ZsyncConfigTest {
     }
 
     @Test
+    void deadlineMarginIsTheProducersLingerPlusTheSendAllowanceUnlessSet() {
+        ZsyncConfig derived = new ZsyncConfig(Map.of("zsync.deadline.margin.ms", "-1"));
+        assertEquals(120, derived.deadlineMarginMs(100));
+        assertEquals(25, derived.deadlineMarginMs(5));
+        assertEquals(ZsyncConfig.DEADLINE_SEND_ALLOWANCE_MS, derived.deadlineMarginMs(0));
+        assertEquals(ZsyncConfig.DEADLINE_MARGIN_MS_MAX, derived.deadlineMarginMs(Long.MAX_VALUE - 1), "capped");
+        ZsyncConfig explicit = new ZsyncConfig(Map.of("zsync.deadline.margin.ms", "0"));
+        assertFalse(explicit.deadlineMarginIsDerived());
+        assertEquals(0, explicit.deadlineMarginMs(100), "an explicit value is taken as it is");
+        assertEquals(250, new ZsyncConfig(Map.of("zsync.deadline.margin.ms", 250L)).deadlineMarginMs(100));
+    }
+
+    @Test
     void shouldRefuseBadValuesNamingTheKeyAndWhatIsAllowed() {
         assertRefused("zsync.backpressure", "drop_all", "block", "drop_oldest", "drop_newest", "error_on_full");
         assertRefused("zsync.priority.default", "URGENT", "LOW", "CRITICAL");
@@ -67,6 +82,9 @@ class ZsyncConfigTest {
         assertRefused("zsync.buffer.max.records", "0", "1");
         assertRefused("zsync.deadline.ttl.ms", "-5", "0");
         assertRefused("zsync.rate.burst", "0", "-1");
+        assertRefused("zsync.deadline.margin.ms", "-2", "-1", "3600000");
+        assertRefused("zsync.deadline.margin.ms", "3600001", "-1", "3600000");
+        assertRefused("zsync.deadline.margin.ms", "auto", "zsync.deadline.margin.ms");
         assertRefused("zsync.rate.limit", "fast", "zsync.rate.limit");
         assertRefused("zsync.dlq.format", "json", "raw", "avro");
     }
@@ -87,6 +105,6 @@ class ZsyncConfigTest {
             assertTrue(rst.contains(key), key);
             assertFalse(ZsyncConfig.CONFIG_DEF.configKeys().get(key).documentation.isBlank(), key);
         }
-        assertEquals(15, ZsyncConfig.CONFIG_DEF.names().size());
+        assertEquals(16, ZsyncConfig.CONFIG_DEF.names().size());
     }
 }

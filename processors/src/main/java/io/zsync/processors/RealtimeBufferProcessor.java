@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.StreamsConfig;
@@ -45,6 +47,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * input offset was not committed either. So the store holds the records that outlived their
  * {@code process} call, and what was committed as input but is not yet known written is in the changelog.
  *
+ * <p>A record is released only while its deadline is at least the deadline margin ahead
+ * ({@code zsync.deadline.margin.ms}, by default the producer's {@code linger.ms} plus a few ms, see
+ * {@link ZsyncStreams#deadlineMarginMs}); closer than that it is dead-lettered {@code EXPIRED}, at admission
+ * and at release alike, because the producer may hold a forwarded record for its {@code linger.ms} before the
+ * broker appends it.
+ *
  * <p>Dispatch runs after every {@code process} and from a wall-clock punctuator, so a quiet input still
  * drains at the rate limit. Without any rate limit the engine never holds a record past its call, so a
  * record that finds it empty is forwarded (or dead-lettered as expired) directly, without the copy.
@@ -55,6 +63,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private static final long BLOCK_POLL_NANOS = 1_000_000L;
     private static final long NO_SEQUENCE = -1;
     private static final System.Logger LOG = System.getLogger(RealtimeBufferProcessor.class.getName());
+    /** The (application, processor, margin, linger) keys whose deadline margin was logged: once, not per task. */
+    private static final Set<String> MARGINS_LOGGED = ConcurrentHashMap.newKeySet();
 
     private final String name;
     private final String storeName;
@@ -84,6 +94,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private long nextSequence;
     /** zsync.block.max.ms, or less under exactly-once when it is the default: see ZsyncStreams.validate. */
     private long blockMaxMs;
+    /** A record is released only if its deadline is at least this far ahead: see ZsyncStreams.deadlineMarginMs. */
+    private long deadlineMarginMicros;
     /** Sequences restored from the changelog and not yet handed to the engine (only after a restart). */
     private final ArrayDeque<Long> restored = new ArrayDeque<>();
     /** The sequence of the record the current {@code process} call admitted, not in the store; or -1. */
@@ -130,9 +142,12 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                     ZsyncStreams.transactionTimeoutMs(appConfigs));
         }
         sizeLimits(appConfigs);
+        long marginMs = ZsyncStreams.deadlineMarginMs(config, appConfigs);
+        this.deadlineMarginMicros = marginMs * 1_000;
+        logDeadlineMargin(appConfigs, marginMs);
         this.store = context.getStateStore(storeName);
         this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, rateShare(context),
-                callbacks);
+                Duration.ofMillis(marginMs), callbacks);
         this.metrics = new ProcessorMetrics(context, name, stream);
 
         // Processors are initialised after their stores are restored: what is in the store now is what an
@@ -193,6 +208,34 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     }
 
     /**
+     * Says once per application and processor, at INFO, how close to its deadline a record may be released,
+     * and why; warns when an explicit {@code zsync.deadline.margin.ms} is below the producer's linger.
+     */
+    private void logDeadlineMargin(Map<String, Object> appConfigs, long marginMs) {
+        long lingerMs = ZsyncStreams.producerLingerMs(appConfigs);
+        String source = ZsyncStreams.producerLingerSource(appConfigs);
+        if (!MARGINS_LOGGED.add(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG) + "/" + name + "/" + marginMs
+                + "/" + lingerMs)) {
+            return;
+        }
+        if (config.deadlineMarginIsDerived()) {
+            LOG.log(System.Logger.Level.INFO, "zsync: {0} releases a record to the producer only while its deadline is"
+                    + " at least {1} ms ahead, else dead-letters it EXPIRED: the producer''s linger.ms={2} ({3}) plus {4}"
+                    + " ms for the send (zsync.deadline.margin.ms=-1), so no record reaches the broker after its deadline"
+                    + " while the producer holds it. Lower producer.linger.ms to release records closer to their deadline",
+                    name, marginMs, lingerMs, source, ZsyncConfig.DEADLINE_SEND_ALLOWANCE_MS);
+        } else if (marginMs < lingerMs) {
+            LOG.log(System.Logger.Level.WARNING, "zsync: {0}: {1}={2} is below the producer''s linger.ms={3} ({4}): a"
+                    + " record released less than {3} ms before its deadline may reach the broker after it. Raise {1},"
+                    + " or lower linger.ms", name, ZsyncConfig.DEADLINE_MARGIN_MS_CONFIG, marginMs, lingerMs, source);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "zsync: {0} releases a record to the producer only while its deadline is"
+                    + " at least {1} ms ahead ({2}; the producer''s linger.ms is {3}), else dead-letters it EXPIRED",
+                    name, marginMs, ZsyncConfig.DEADLINE_MARGIN_MS_CONFIG, lingerMs);
+        }
+    }
+
+    /**
      * This task's share of an application-wide rate, or null when each task takes the whole rate. Tasks
      * are initialised again on every rebalance that moves them, so the share follows the input partitions.
      */
@@ -244,8 +287,9 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
         if (unlimited && restored.isEmpty() && stream.nanosUntilDispatchable() < 0) {
             // Without a rate limit the engine never holds a record past this call, so with nothing buffered
-            // it would hand this one straight back: forward it here, as the engine would, and skip the copy.
-            if (intake.expiredAt(clock.epochMicros())) {
+            // it would hand this one straight back: forward it here, as the engine would (expired unless its
+            // deadline is the margin ahead), and skip the copy.
+            if (intake.expiredAt(clock.epochMicros() + deadlineMarginMicros)) {
                 forwardDeadLetter(incoming(record, topic, partition, offset), DeadLetterReason.EXPIRED);
             } else {
                 // The incoming record as it is: a new Record would copy its headers.

@@ -44,6 +44,11 @@ public final class ZsyncStreams {
     private static final int PRODUCER_DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
     /** The producer's {@code transaction.timeout.ms} Kafka Streams sets under exactly-once ({@code StreamsConfig}). */
     static final int EOS_DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
+    /** The producer's {@code linger.ms} Kafka Streams sets unless told otherwise ({@code StreamsConfig}'s producer defaults). */
+    public static final long STREAMS_DEFAULT_LINGER_MS = 100;
+    /** Where Kafka Streams takes the producer's {@code linger.ms} from, first match wins. */
+    private static final String[] LINGER_KEYS = {StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
+            ProducerConfig.LINGER_MS_CONFIG};
 
     private ZsyncStreams() {
     }
@@ -185,6 +190,8 @@ public final class ZsyncStreams {
      *       transaction timeout) is not refused: the processor waits at most half the transaction timeout
      *       instead and logs so at INFO, leaving the other half to the rest of the transaction.</li>
      * </ul>
+     * It also resolves the deadline margin ({@link #deadlineMarginMs}), so a {@code linger.ms} that is not a
+     * number is reported here, naming its key.
      *
      * @param streamsSettings every setting of the Streams app, {@code zsync.*} keys included
      * @throws ConfigException naming {@code zsync.block.max.ms} and the setting it conflicts with, and the
@@ -192,7 +199,47 @@ public final class ZsyncStreams {
      */
     public static void validate(Map<?, ?> streamsSettings) {
         checkProcessingExceptionHandler(streamsSettings);
-        blockMaxMs(new ZsyncConfig(streamsSettings), streamsSettings);
+        ZsyncConfig zsync = new ZsyncConfig(streamsSettings);
+        blockMaxMs(zsync, streamsSettings);
+        deadlineMarginMs(zsync, streamsSettings);
+    }
+
+    /**
+     * How far ahead of its deadline a record must be for a task of {@code zsync} to release it to the
+     * producer (else it is dead-lettered {@code EXPIRED}): {@code zsync.deadline.margin.ms} if set, else the
+     * producer's {@code linger.ms} ({@link #producerLingerMs}) plus
+     * {@value ZsyncConfig#DEADLINE_SEND_ALLOWANCE_MS} ms. The producer holds a record for up to its
+     * {@code linger.ms} after {@code send}, and the broker's append time is what "delivered" means, so a
+     * record released with less than that to go could reach the broker after its deadline.
+     *
+     * @param zsync           the processor's settings
+     * @param streamsSettings the Streams settings (as {@code appConfigs()} or the app's properties)
+     * @return milliseconds, at least 0
+     * @throws ConfigException naming the {@code linger.ms} key if its value is not a number
+     */
+    public static long deadlineMarginMs(ZsyncConfig zsync, Map<?, ?> streamsSettings) {
+        return zsync.deadlineMarginMs(producerLingerMs(streamsSettings));
+    }
+
+    /**
+     * The {@code linger.ms} of the producer Kafka Streams writes a task's output with, found as Kafka Streams
+     * finds it: {@code producer.linger.ms} over {@code linger.ms} over Streams' own default,
+     * {@value #STREAMS_DEFAULT_LINGER_MS} (not the plain producer's 5).
+     *
+     * @throws ConfigException naming the key if its value is not a number
+     */
+    public static long producerLingerMs(Map<?, ?> streamsSettings) {
+        return longSetting(streamsSettings, STREAMS_DEFAULT_LINGER_MS, LINGER_KEYS);
+    }
+
+    /** Which setting {@link #producerLingerMs} took its value from, for logs; Streams' default if none is set. */
+    static String producerLingerSource(Map<?, ?> streamsSettings) {
+        for (String key : LINGER_KEYS) {
+            if (streamsSettings.get(key) != null) {
+                return key;
+            }
+        }
+        return "Kafka Streams' default";
     }
 
     /**

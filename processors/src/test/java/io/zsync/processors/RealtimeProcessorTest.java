@@ -82,7 +82,9 @@ class RealtimeProcessorTest {
 
     @Test
     void aRecordPastItsDeadlineIsNeverForwardedButDeadLetteredExpired() {
-        try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.rate.limit", "10", "zsync.rate.burst", "1"))) {
+        // No deadline margin: this is about the deadline itself (DeadlineMarginTest covers the margin).
+        try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.rate.limit", "10", "zsync.rate.burst", "1",
+                "zsync.deadline.margin.ms", "0"))) {
             long now = t.nowMicros();
             t.send("already-late", D, Long.toString(now - 1));
             t.send("blocker");
@@ -111,10 +113,12 @@ class RealtimeProcessorTest {
     @Test
     void ttlGivesRecordsWithoutADeadlineHeaderTheirTimestampPlusTtl() {
         try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.rate.limit", "10", "zsync.rate.burst", "1",
-                "zsync.deadline.ttl.ms", "150"))) {
+                "zsync.deadline.ttl.ms", "250"))) {
+            // The deadline margin is Kafka Streams' linger.ms of 100 plus 20 ms: a record is released only
+            // while its deadline is at least 120 ms ahead.
             t.send("a");
-            t.send("b");   // forwarded at +100 ms, inside its 150 ms
-            t.send("c");   // its turn would come at +200 ms: expired
+            t.send("b");   // forwarded at +100 ms, 150 ms before its deadline
+            t.send("c");   // its turn would come at +200 ms, 50 ms before its deadline: expired
             t.advance(Duration.ofMillis(300));
             assertEquals(List.of("a", "b"), t.outKeys());
             assertEquals(List.of("c"), keys(t.dlq.readRecordsToList()));
@@ -386,7 +390,8 @@ class RealtimeProcessorTest {
 
     @Test
     void withoutALimitAnExpiredRecordIsStillDeadLetteredAndNothingTouchesTheStore() {
-        try (RealtimeDriver t = new RealtimeDriver(Map.of())) {
+        // No deadline margin, so "fresh", due now, is still in time (DeadlineMarginTest covers the margin).
+        try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.deadline.margin.ms", "0"))) {
             KeyValueStore<Long, byte[]> store = t.driver.getKeyValueStore("zsync-buffer");
             t.send("stale", P, "HIGH", D, Long.toString(t.nowMicros() - 1));
             t.send("fresh", P, "LOW", D, Long.toString(t.nowMicros()));

@@ -57,6 +57,10 @@ public final class BridgeConfig extends AbstractConfig {
     public static final String TARGET_MAX_MESSAGE_BYTES_CONFIG = "target.max.message.bytes";
     /** Where Connect takes the connector's own producer settings from; its max.request.size is this key's default. */
     public static final String PRODUCER_MAX_REQUEST_SIZE_OVERRIDE = "producer.override.max.request.size";
+    /** Where Connect takes the connector's own producer {@code linger.ms} from; the deadline margin is derived from it. */
+    public static final String PRODUCER_LINGER_MS_OVERRIDE = "producer.override.linger.ms";
+    /** Kafka's producer default {@code linger.ms} (since 4.0), which Connect's worker producer keeps unless told otherwise. */
+    public static final long PRODUCER_DEFAULT_LINGER_MS = 5L;
     /** Kafka's default {@code max.request.size} (the brokers' default {@code message.max.bytes} is 12 bytes more). */
     public static final long TARGET_MAX_MESSAGE_BYTES_FALLBACK = 1_048_576L;
     private static final String TARGET_MAX_MESSAGE_BYTES_DOC = "The largest record, in bytes as the producer sizes"
@@ -108,6 +112,7 @@ public final class BridgeConfig extends AbstractConfig {
 
     private final ZsyncConfig zsync;
     private final long targetMaxMessageBytes;
+    private final long producerLingerMs;
 
     /**
      * Parses and validates {@code originals}.
@@ -127,6 +132,7 @@ public final class BridgeConfig extends AbstractConfig {
         zsync.checkTopics(SOURCE_TOPICS_CONFIG, sourceTopics(), TARGET_TOPIC_CONFIG, targetTopic());
         checkSourceClientSettings();
         this.targetMaxMessageBytes = resolveTargetMaxMessageBytes();
+        this.producerLingerMs = resolveProducerLingerMs();
         checkNothingDropsRecords(originals);
     }
 
@@ -198,6 +204,25 @@ public final class BridgeConfig extends AbstractConfig {
         return bytes;
     }
 
+    /** {@value #PRODUCER_LINGER_MS_OVERRIDE} if set, else {@value #PRODUCER_DEFAULT_LINGER_MS}; refused on its own key if not a linger. */
+    private long resolveProducerLingerMs() {
+        Object override = originals().get(PRODUCER_LINGER_MS_OVERRIDE);
+        if (override == null) {
+            return PRODUCER_DEFAULT_LINGER_MS;
+        }
+        long ms;
+        try {
+            ms = (Long) ConfigDef.parseType(PRODUCER_LINGER_MS_OVERRIDE, override, Type.LONG);
+        } catch (ConfigException e) {
+            throw new KeyedConfigException(PRODUCER_LINGER_MS_OVERRIDE, override, "must be a number of milliseconds"
+                    + " (a long), from which " + ZsyncConfig.DEADLINE_MARGIN_MS_CONFIG + " is derived");
+        }
+        if (ms < 0) {
+            throw new KeyedConfigException(PRODUCER_LINGER_MS_OVERRIDE, override, "must be at least 0 milliseconds");
+        }
+        return ms;
+    }
+
     /**
      * Checks the {@code source.*} client settings against the consumer's and the admin client's own
      * definitions, as the task's consumer and the connector's admin client will read them, so that a bad
@@ -264,6 +289,32 @@ public final class BridgeConfig extends AbstractConfig {
         }
         return TARGET_MAX_MESSAGE_BYTES_CONFIG + "=" + targetMaxMessageBytes + " (the default, Kafka's default"
                 + " max.request.size)";
+    }
+
+    /**
+     * The {@code linger.ms} of the worker's producer that writes this connector's records, as far as the
+     * connector can see it: {@value #PRODUCER_LINGER_MS_OVERRIDE} if set, else Kafka's default
+     * {@value #PRODUCER_DEFAULT_LINGER_MS}. A worker-wide {@code producer.linger.ms} is not visible to a
+     * connector; {@value ZsyncConfig#DEADLINE_MARGIN_MS_CONFIG} covers that case.
+     */
+    public long producerLingerMs() {
+        return producerLingerMs;
+    }
+
+    /** Which setting {@link #producerLingerMs()} comes from, for logs. */
+    public String producerLingerSource() {
+        return originals().get(PRODUCER_LINGER_MS_OVERRIDE) != null ? PRODUCER_LINGER_MS_OVERRIDE
+                : "Kafka's producer default; a worker-wide producer.linger.ms is not visible to the connector";
+    }
+
+    /**
+     * How far ahead of its deadline a record must be for the task to release it to Connect (else it is
+     * dead-lettered {@code EXPIRED}): {@value ZsyncConfig#DEADLINE_MARGIN_MS_CONFIG} if set, else
+     * {@link #producerLingerMs()} plus {@value ZsyncConfig#DEADLINE_SEND_ALLOWANCE_MS} ms, the time the worker's
+     * producer may hold it before the target's broker appends it.
+     */
+    public long deadlineMarginMs() {
+        return zsync.deadlineMarginMs(producerLingerMs);
     }
 
     /** {@value ZsyncConfig#DLQ_TOPIC_CONFIG}, defaulting to the target topic + {@code .dlq}. */

@@ -98,4 +98,29 @@ class BridgeConfigTest {
             assertEquals(2048L, new BridgeConfig(settings).targetMaxMessageBytes());
         }
     }
+
+    @Test
+    void shouldDeriveTheDeadlineMarginFromTheConnectorsProducerLinger() {
+        Map<String, String> settings = base();
+        assertEquals(5L, new BridgeConfig(settings).producerLingerMs(), "Kafka's producer default");
+        assertEquals(25L, new BridgeConfig(settings).deadlineMarginMs());
+        settings.put("producer.override.linger.ms", "100");
+        assertEquals(120L, new BridgeConfig(settings).deadlineMarginMs());
+        settings.put("zsync.deadline.margin.ms", "40");
+        assertEquals(40L, new BridgeConfig(settings).deadlineMarginMs(), "an explicit margin wins");
+    }
+
+    @Test
+    void shouldRefuseABadLingerOverrideOrMarginNamingTheKey() {
+        for (String bad : new String[] {"-1", "soon"}) {
+            Map<String, String> settings = base();
+            settings.put("producer.override.linger.ms", bad);
+            ConfigException e = assertThrows(ConfigException.class, () -> new BridgeConfig(settings), bad);
+            assertTrue(e.getMessage().contains("for configuration producer.override.linger.ms:"), e.getMessage());
+        }
+        Map<String, String> settings = base();
+        settings.put("zsync.deadline.margin.ms", "-3");
+        ConfigException e = assertThrows(ConfigException.class, () -> new BridgeConfig(settings));
+        assertTrue(e.getMessage().contains("zsync.deadline.margin.ms"), e.getMessage());
+    }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -33,7 +34,9 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
  * The ready-made Streams app: {@code zsync.input.topics} → realtime buffer → transforms →
  * {@code zsync.output.topic}, dead letters to {@code zsync.dlq.topic}, configured by one properties file
  * holding Kafka Streams settings and {@code zsync.*} keys. {@code bootstrap.servers=embedded} starts an
- * in-process broker. Missing topics are created. SIGTERM (or Ctrl-C) closes it cleanly.
+ * in-process broker. Missing topics are created. The producer lingers {@value #DEFAULT_LINGER_MS} ms unless
+ * {@code producer.linger.ms} or {@code linger.ms} says otherwise (Kafka Streams' own default is 100 ms, which
+ * would widen the deadline margin to 120 ms). SIGTERM (or Ctrl-C) closes it cleanly.
  *
  * <pre>java -cp ... io.zsync.processors.app.ZsyncStreamsApp config/streams-app.properties [key=value ...]</pre>
  */
@@ -42,6 +45,8 @@ public final class ZsyncStreamsApp implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(30);
     private static final int PROGRESS_SECONDS = 5;
+    /** The producer's {@code linger.ms} the app sets unless the settings give one (Kafka Streams' is 100). */
+    static final int DEFAULT_LINGER_MS = 5;
 
     private final ZsyncAppConfig config;
     private final EmbeddedKafka embedded;
@@ -81,12 +86,7 @@ public final class ZsyncStreamsApp implements AutoCloseable {
     public static ZsyncStreamsApp start(Map<?, ?> settings, boolean progressLines) throws Exception {
         ZsyncAppConfig config = new ZsyncAppConfig(settings);
         ZsyncStreams.validate(settings);
-        Map<String, Object> streamsSettings = new HashMap<>();
-        settings.forEach((k, v) -> {
-            if (!k.toString().startsWith("zsync.")) {
-                streamsSettings.put(k.toString(), v);
-            }
-        });
+        Map<String, Object> streamsSettings = streamsSettings(settings);
         EmbeddedKafka embedded = null;
         if (ZsyncAppConfig.EMBEDDED.equals(String.valueOf(streamsSettings.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG))
                 .trim())) {
@@ -107,6 +107,29 @@ public final class ZsyncStreamsApp implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The Kafka Streams settings of the app: every key but the {@code zsync.*} ones, plus
+     * {@code producer.linger.ms=}{@value #DEFAULT_LINGER_MS} unless {@code producer.linger.ms} or
+     * {@code linger.ms} is given.
+     */
+    static Map<String, Object> streamsSettings(Map<?, ?> settings) {
+        Map<String, Object> streamsSettings = new HashMap<>();
+        settings.forEach((k, v) -> {
+            if (!k.toString().startsWith("zsync.")) {
+                streamsSettings.put(k.toString(), v);
+            }
+        });
+        // Kafka Streams' producer lingers 100 ms by default: a record zsync releases waits up to that long
+        // before it is sent, so the deadline margin (linger.ms + 20 ms, zsync.deadline.margin.ms) would
+        // dead-letter every record released within 120 ms of its deadline. 5 ms, the plain producer's default
+        // since Kafka 4.0, still batches under load and keeps the margin at 25 ms.
+        String lingerKey = StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG);
+        if (!streamsSettings.containsKey(lingerKey) && !streamsSettings.containsKey(ProducerConfig.LINGER_MS_CONFIG)) {
+            streamsSettings.put(lingerKey, Integer.toString(DEFAULT_LINGER_MS));
+        }
+        return streamsSettings;
     }
 
     /** The app's topology, for {@code TopologyTestDriver} and for describing it. */
