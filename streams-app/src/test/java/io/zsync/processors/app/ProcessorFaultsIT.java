@@ -1,0 +1,208 @@
+package io.zsync.processors.app;
+
+import static io.zsync.processors.app.Records.header;
+import static io.zsync.processors.app.Records.string;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zsync.kafka.ZsyncHeaders;
+import io.zsync.processors.ZsyncStreams;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 19 rows a, b and d on a real broker, one broker for the class: a record the output topic would
+ * refuse, a processing-exception handler that continues, and settings that cannot work together, each in
+ * the Streams app or in a user's own topology.
+ */
+class ProcessorFaultsIT {
+    private static EmbeddedKafka kafka;
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        kafka.close();
+    }
+
+    /** Row a: output topic max.message.bytes=1000, a 2,000-byte record: TOO_LARGE, and the app goes on. */
+    @ParameterizedTest
+    @ValueSource(strings = {"at_least_once", "exactly_once_v2"})
+    void aRecordTheOutputTopicWouldRefuseIsDeadLetteredAtEitherGuarantee(String guarantee) throws Exception {
+        String name = "large-" + guarantee.replace('_', '-');
+        createTopics(new NewTopic(name + "-in", 1, (short) 1), new NewTopic(name + "-out", 1, (short) 1)
+                .configs(Map.of("max.message.bytes", "1000")), new NewTopic(name + "-out.dlq", 1, (short) 1));
+        Map<String, Object> settings = settings(name, guarantee);
+        settings.put("zsync.rate.limit", "1");
+        settings.put("zsync.rate.burst", "1");
+        try (ZsyncStreamsApp app = ZsyncStreamsApp.start(settings, false)) {
+            try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
+                producer.send(Records.record(name + "-in", "small", new byte[10]));
+                producer.send(Records.record(name + "-in", "big", new byte[2_000]));
+                producer.send(Records.record(name + "-in", "after", new byte[10]));
+            }
+            List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
+                    List.of(name + "-out", name + "-out.dlq"), r -> r.size() >= 3, Duration.ofSeconds(60));
+            Map<String, String> where = new HashMap<>();
+            all.forEach(r -> where.put(string(r.key()), r.topic() + (r.topic().endsWith(".dlq")
+                    ? " " + header(r, ZsyncHeaders.DLQ_REASON) : "")));
+            assertEquals(Map.of("small", name + "-out", "big", name + "-out.dlq TOO_LARGE", "after", name + "-out"),
+                    where);
+            assertEquals(3, all.size(), "each once");
+            assertTrue(app.failure().isEmpty(), () -> "the app did not fail: " + app.failure());
+        }
+    }
+
+    /** A handler that continues past everything, as a user's own might. */
+    public static final class ContinueAll implements ProcessingExceptionHandler {
+        @Override
+        public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+            return Response.resume();
+        }
+
+        @Override
+        public void configure(Map<String, ?> configs) {
+        }
+    }
+
+    /** A transform after zsync that fails on the key "poison". */
+    private static final class FailOnPoison extends ContextualProcessor<byte[], byte[], byte[], byte[]> {
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            if ("poison".equals(string(record.key()))) {
+                throw new IllegalStateException("the transform refuses poison");
+            }
+            context().forward(record);
+        }
+    }
+
+    /** Row b: a user's continuing handler; what zsync released after the failure still arrives. */
+    @Test
+    void recordsReleasedAfterAFailureAContinuingHandlerSwallowedStillArrive() throws Exception {
+        String name = "continue";
+        createTopics(new NewTopic(name + "-in", 1, (short) 1), new NewTopic(name + "-out", 1, (short) 1),
+                new NewTopic(name + "-out.dlq", 1, (short) 1));
+        Map<String, Object> zsync = Map.of("zsync.rate.limit", "2", "zsync.rate.burst", "1");
+        Topology topology = ZsyncStreams.addTo(new Topology(), ZsyncStreams.processor("zsync", zsync),
+                List.of(name + "-in"), name + "-out", List.of(FailOnPoison::new));
+        Properties props = streamsProps(name, "at_least_once");
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ContinueAll.class);
+        try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
+            for (String key : List.of("first", "poison", "second", "third", "fourth")) {
+                producer.send(Records.record(name + "-in", key, new byte[8]));
+            }
+        }
+        try (KafkaStreams streams = new KafkaStreams(topology, props)) {
+            streams.start();
+            List<ConsumerRecord<byte[], byte[]>> out = Records.readUntil(kafka.bootstrapServers(),
+                    List.of(name + "-out"), r -> r.size() >= 4, Duration.ofSeconds(60));
+            assertEquals(List.of("first", "second", "third", "fourth"), out.stream().map(r -> string(r.key())).toList());
+            assertEquals(KafkaStreams.State.RUNNING, streams.state());
+        }
+    }
+
+    /** Row b: Kafka's continuing handler is refused when the task initialises, naming the key. */
+    @Test
+    void kafkasLogAndContinueHandlerFailsTheTaskAtInitNamingItsKey() throws Exception {
+        String name = "refused-handler";
+        Properties props = streamsProps(name, "at_least_once");
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+        String failure = failureAtInit(name, Map.of(), props);
+        assertTrue(failure.contains("processing.exception.handler"), failure);
+    }
+
+    /** Row d: under exactly_once_v2, a block wait not below the transaction timeout is refused at task init. */
+    @Test
+    void aBlockWaitLongerThanTheTransactionTimeoutFailsTheTaskAtInitNamingBothKeys() throws Exception {
+        String name = "block-eos";
+        Properties props = streamsProps(name, "exactly_once_v2");
+        String failure = failureAtInit(name, Map.of("zsync.backpressure", "block", "zsync.block.max.ms", "15000",
+                "zsync.rate.limit", "1"), props);
+        assertTrue(failure.contains("zsync.block.max.ms") && failure.contains("transaction.timeout.ms"), failure);
+    }
+
+    /** Starts a user's own topology and returns the message chain of what failed its stream thread. */
+    private String failureAtInit(String name, Map<String, ?> zsync, Properties props) throws Exception {
+        createTopics(new NewTopic(name + "-in", 1, (short) 1), new NewTopic(name + "-out", 1, (short) 1),
+                new NewTopic(name + "-out.dlq", 1, (short) 1));
+        try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
+            producer.send(Records.record(name + "-in", "k", new byte[8]));
+        }
+        Topology topology = ZsyncStreams.addTo(new Topology(), ZsyncStreams.processor("zsync", zsync),
+                List.of(name + "-in"), name + "-out");
+        CompletableFuture<Throwable> failed = new CompletableFuture<>();
+        try (KafkaStreams streams = new KafkaStreams(topology, props)) {
+            streams.setUncaughtExceptionHandler(e -> {
+                failed.complete(e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            streams.start();
+            Throwable e = failed.get(60, TimeUnit.SECONDS);
+            StringBuilder chain = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                chain.append(t).append(" | ");
+            }
+            return chain.toString();
+        }
+    }
+
+    private void createTopics(NewTopic... topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(topics)).all().get(30, TimeUnit.SECONDS);
+            Topics.awaitReady(admin, java.util.Arrays.stream(topics).map(NewTopic::name).toList(),
+                    Duration.ofSeconds(30));
+        }
+    }
+
+    private Properties streamsProps(String name, String guarantee) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, name + "-app");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(name).toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
+        return p;
+    }
+
+    private Map<String, Object> settings(String name, String guarantee) {
+        Map<String, Object> s = new HashMap<>();
+        s.put("application.id", name + "-app");
+        s.put("bootstrap.servers", kafka.bootstrapServers());
+        s.put("state.dir", stateDir.resolve(name).toString());
+        s.put("processing.guarantee", guarantee);
+        s.put("commit.interval.ms", "200");
+        s.put("zsync.input.topics", name + "-in");
+        s.put("zsync.output.topic", name + "-out");
+        return s;
+    }
+}
