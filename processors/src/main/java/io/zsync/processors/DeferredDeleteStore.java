@@ -32,8 +32,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * task if one failed) in {@code StreamTask.prepareCommit}, before it commits offsets. A delete is held
  * until a commit has flushed every record sent before it:
  * <ul>
- *   <li>{@link #commit(Map)}: Kafka Streams 4.x calls it from {@code postCommit}, after that flush, so every
- *       delete held so far is applied.</li>
+ *   <li>{@link #commit(Map)}: Kafka Streams 4.3 calls it from {@code postCommit} ({@code maybeCheckpoint}),
+ *       after that flush and the offset commit, so every delete held so far is applied. Its changelog
+ *       records go out with the next sends, as those of Kafka's own suppression buffer, which also writes
+ *       its changelog from {@code commit}.</li>
  *   <li>{@link #flush()}: older runtimes call it from {@code prepareCommit} <em>before</em> the flush, so
  *       only the deletes held before the previous {@code flush()} are applied: a flush has passed since.</li>
  * </ul>
