@@ -115,8 +115,10 @@ public final class RealtimeStream implements AutoCloseable {
         this.maxRecords = b.maxRecords;
         this.maxBytes = b.maxBytes;
         long now = clock.nanoTime();
-        TokenBucket records = b.ratePerSecond > 0 ? new TokenBucket(b.ratePerSecond, b.burst(), now) : null;
-        TokenBucket bytes = b.bytesPerSecond > 0 ? new TokenBucket(b.bytesPerSecond, b.bytesBurst(), now) : null;
+        long catchUp = b.rateCatchUpNanos();
+        TokenBucket records = b.ratePerSecond > 0 ? new TokenBucket(b.ratePerSecond, b.burst(), catchUp, now) : null;
+        TokenBucket bytes = b.bytesPerSecond > 0
+                ? new TokenBucket(b.bytesPerSecond, b.bytesBurst(), catchUp, now) : null;
         this.rateLimit = records == null && bytes == null ? null : new RateLimit(records, bytes);
         this.realtime = b.realtime;
         this.cpu = b.cpu;
@@ -503,6 +505,10 @@ public final class RealtimeStream implements AutoCloseable {
                 heldBytes -= m.length();
             }
             batch[n++] = m;
+        }
+        if (rateLimit != null && n == limit && rateWait[0] == 0 && !buffer.isEmpty()) {
+            // Stopped by the caller's limit with messages left: they wait as much as refused ones do.
+            rateLimit.markWaiting(nowNanos);
         }
         bufferedHint = buffer.size();
         if (blockedSenders > 0 && (n > 0 || !expired.isEmpty())) {
