@@ -373,7 +373,8 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
                     + " {2} records/s and {3} bytes/s (0 = no limit; zsync.rate.scope=application)",
                     share.owned(), share.total(), share.apportion(zsync.rateLimit()), share.apportion(zsync.rateBytes()));
         }
-        return BufferStreams.build(name, zsync, clock, share, callbacks);
+        // A poll waits at most pollTimeoutMs before it dispatches again; the rate makes up for that wait.
+        return BufferStreams.build(name, zsync, clock, share, Duration.ofMillis(pollTimeoutMs), callbacks);
     }
 
     @Override

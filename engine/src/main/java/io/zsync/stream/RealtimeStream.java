@@ -555,7 +555,9 @@ public final class RealtimeStream implements AutoCloseable {
      * Dispatches on the calling thread (streams built {@link StreamBuilder#withManualDispatch()}): up to
      * {@code maxMessages} messages, highest priority first, as far as the rate limit allows, each handed
      * to the matching subscriptions' callbacks before this returns. Expired messages met on the way are
-     * dead-lettered. One thread at a time.
+     * dead-lettered. One thread at a time. Calls may be far apart: while messages wait between two calls,
+     * the rate limit makes up for the time (up to {@link StreamBuilder#withRateCatchUp its window}), so a
+     * backlog leaves at the configured rates however rarely this is called.
      *
      * @param maxMessages the most messages to dispatch, at least 1
      * @return how many were dispatched (not counting expired ones); 0 when the buffer is empty, paused

@@ -43,6 +43,8 @@ public final class ZsyncStreams {
     private static final int CONSUMER_DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
     /** The producer's {@code transaction.timeout.ms} Kafka Streams sets under exactly-once ({@code StreamsConfig}). */
     static final int EOS_DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
+    /** Kafka Streams' default {@code poll.ms} ({@code StreamsConfig}). */
+    static final long STREAMS_DEFAULT_POLL_MS = 100;
 
     private ZsyncStreams() {
     }
@@ -268,6 +270,14 @@ public final class ZsyncStreams {
                     + LogAndFailProcessingExceptionHandler.class.getSimpleName() + ", or a handler that answers FAIL"
                     + " for zsync's processor node");
         }
+    }
+
+    /**
+     * {@code poll.ms}: how long the stream thread waits in the consumer's poll when no input arrives, and so
+     * how often a task with quiet input gets to run its wall-clock punctuator.
+     */
+    static long pollMs(Map<?, ?> settings) {
+        return longSetting(settings, STREAMS_DEFAULT_POLL_MS, StreamsConfig.POLL_MS_CONFIG);
     }
 
     static long maxPollIntervalMs(Map<?, ?> settings) {

@@ -141,6 +141,15 @@ final class RealtimeDriver implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves both clocks by {@code d} in one step, as a stream thread sees time pass while it waits in the
+     * consumer's poll with no input (up to {@code poll.ms}): the processor's punctuator runs once, late.
+     */
+    void advanceInOnePoll(Duration d) {
+        time.advance(d);
+        driver.advanceWallClockTime(d);
+    }
+
     Instant nowInstant() {
         return Instant.ofEpochMilli(time.epochMicros() / 1_000);
     }
