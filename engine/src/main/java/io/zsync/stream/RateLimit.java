@@ -34,14 +34,14 @@ public final class RateLimit {
     public boolean tryAcquire(long length, long nowNanos) {
         if (records != null && !records.canAcquire(1, nowNanos)) {
             if (bytes != null) {
-                bytes.markWaiting(nowNanos);
+                bytes.markWaitingOnAnother(nowNanos);
             }
             return false;
         }
         if (bytes != null) {
             if (!bytes.canAcquire(length, nowNanos)) {
                 if (records != null) {
-                    records.markWaiting(nowNanos);
+                    records.markWaitingOnAnother(nowNanos);
                 }
                 return false;
             }
@@ -61,17 +61,21 @@ public final class RateLimit {
      * @return nanoseconds to wait, 0 if it could pass now
      */
     public long nanosUntilAvailable(long length, long nowNanos) {
-        long wait = records == null ? 0 : records.nanosUntilAvailable(1, nowNanos);
-        wait = bytes == null ? wait : Math.max(wait, bytes.nanosUntilAvailable(length, nowNanos));
-        if (wait > 0) {
-            markWaiting(nowNanos);
+        long recordsWait = records == null ? 0 : records.nanosUntilAvailable(1, nowNanos);
+        long bytesWait = bytes == null ? 0 : bytes.nanosUntilAvailable(length, nowNanos);
+        // A bucket that has to wait has started its wait; the other one waits on it.
+        if (records != null && recordsWait == 0 && bytesWait > 0) {
+            records.markWaitingOnAnother(nowNanos);
         }
-        return wait;
+        if (bytes != null && bytesWait == 0 && recordsWait > 0) {
+            bytes.markWaitingOnAnother(nowNanos);
+        }
+        return Math.max(recordsWait, bytesWait);
     }
 
     /**
-     * Notes that messages wait although none was refused: the owner stopped early with some left. Time
-     * from now counts toward both buckets' catch-up.
+     * Notes that messages wait although none was refused: the owner stopped early with some left. Both
+     * buckets keep what they hold for them, and time from now counts toward their catch-up.
      *
      * @param nowNanos the current monotonic time
      */

@@ -12,9 +12,10 @@ package io.zsync.stream;
  *
  * <p><b>Catch-up.</b> The burst caps what accrues while nobody wants tokens. It does not cap what accrues
  * while a request <em>waits</em>: from the moment a request is refused (by {@link #tryAcquire},
- * {@link #canAcquire} or {@link #nanosUntilAvailable}, or {@link #markWaiting} from a bucket that grants
- * together with this one) until the next grant, the bucket credits every token a continuously running
- * owner would have taken, even if the owner only comes back much later. An owner that can only call every
+ * {@link #canAcquire} or {@link #nanosUntilAvailable}, or by a bucket that grants together with this one:
+ * {@link #markWaitingOnAnother}), or the owner stops early with requests left ({@link #markWaiting}), until
+ * the next grant, the bucket credits every token a continuously running owner would have taken, even if
+ * the owner only comes back much later. An owner that can only call every
  * 100 ms or every second (a Kafka Streams task whose input is quiet runs once per {@code poll.ms}) so still
  * gets the rate over time, whatever the burst. The credit is bounded by the catch-up window given at
  * construction: the bucket never holds more than {@code max(burst, rate × window)} tokens, so after a stall
@@ -38,7 +39,7 @@ public final class TokenBucket {
     /** A request was refused and nothing was granted since: time counts toward the catch-up, not the burst. */
     private boolean waiting;
     private long waitingSinceNanos;
-    /** What the bucket held when the wait began, at most the capacity. */
+    /** What the bucket held when the wait began (for a wait on another bucket, at most the capacity). */
     private long waitingFromUnits;
 
     /**
@@ -95,7 +96,7 @@ public final class TokenBucket {
             waiting = false;
             return true;
         }
-        startWaiting(nowNanos);
+        startWaiting(nowNanos, available);
         return false;
     }
 
@@ -111,7 +112,7 @@ public final class TokenBucket {
         if (available >= needed(tokens)) {
             return true;
         }
-        startWaiting(nowNanos);
+        startWaiting(nowNanos, available);
         return false;
     }
 
@@ -127,15 +128,29 @@ public final class TokenBucket {
     }
 
     /**
-     * Notes that a request waits on this bucket's owner although this bucket did not refuse it: another
-     * bucket that must grant together with it did, or the owner stopped early with requests left. Time from
-     * now counts toward the catch-up. No effect while a wait is already running.
+     * Notes that requests wait although none was refused: the owner stopped early (a limit of its own) with
+     * some left. What the bucket holds is kept for them, and time from now counts toward the catch-up, as
+     * if they had been refused. No effect while a wait is already running.
      *
      * @param nowNanos the current monotonic time
      */
     public void markWaiting(long nowNanos) {
         refill(nowNanos);
-        startWaiting(nowNanos);
+        startWaiting(nowNanos, available);
+    }
+
+    /**
+     * Notes that a request waits because another bucket that must grant together with this one refused it.
+     * Time from now counts toward the catch-up, so that whichever bucket holds the next request back has
+     * what a continuously running owner would have had; but what this bucket holds beyond its burst is not
+     * carried through the wait, so a bucket that never binds stays near its burst. No effect while a wait
+     * is already running.
+     *
+     * @param nowNanos the current monotonic time
+     */
+    public void markWaitingOnAnother(long nowNanos) {
+        refill(nowNanos);
+        startWaiting(nowNanos, Math.min(available, capacity));
     }
 
     /**
@@ -151,7 +166,7 @@ public final class TokenBucket {
         if (deficit <= 0) {
             return 0;
         }
-        startWaiting(nowNanos);
+        startWaiting(nowNanos, available);
         return (deficit + rate - 1) / rate;
     }
 
@@ -186,13 +201,11 @@ public final class TokenBucket {
         return tokens >= burst ? capacity : tokens * UNITS_PER_TOKEN;
     }
 
-    private void startWaiting(long nowNanos) {
+    private void startWaiting(long nowNanos, long fromUnits) {
         if (!waiting) {
             waiting = true;
             waitingSinceNanos = nowNanos;
-            // Capped at the capacity: tokens a bucket that did not refuse already holds are not carried up
-            // through the wait, so a bucket that never binds stays near its burst.
-            waitingFromUnits = Math.min(available, capacity);
+            waitingFromUnits = fromUnits;
         }
     }
 

@@ -48,6 +48,18 @@ class QuietInputRateTest {
     }
 
     @Test
+    void aQuietTaskDrainsAtTheRateWhileItsClockMovesAsItForwards() {
+        // A real clock moves while the task forwards: one dispatch takes its batches at different times,
+        // and what the wait earned must last through all of them.
+        for (String pollMs : new String[] {"100", "1000"}) {
+            Map<String, String> streams = Map.of("poll.ms", pollMs);
+            double seconds = secondsToDrain(RealtimeDriver.ticking(settings(Map.of("zsync.rate.limit", "1000",
+                    "zsync.rate.burst", "10")), streams, Duration.ofNanos(1_000)), Long.parseLong(pollMs));
+            assertEquals(3.0, seconds, 3.0 * 0.02, "poll.ms=" + pollMs + ", 1 us per clock read");
+        }
+    }
+
+    @Test
     void aStallLongerThanTheCatchUpWindowReleasesAtMostTheWindowsWorthAtOnce() {
         // poll.ms=100: the window is 1 s, so a 10 s stall lets out 1,000 records, not 10,000.
         try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.rate.limit", "1000", "zsync.rate.burst", "10"),
@@ -63,27 +75,37 @@ class QuietInputRateTest {
         }
     }
 
-    /**
-     * Buffers {@value #RECORDS} records at once (each with a 10 s TTL), then only lets the punctuator run
-     * every {@code punctuateMs}; returns the seconds until the last record left. Nothing may be dead-lettered.
-     */
     private static double secondsToDrain(Map<String, String> zsync, Map<String, String> streams, long punctuateMs) {
+        return secondsToDrain(new RealtimeDriver(settings(zsync), Map.of("in", 1), streams), punctuateMs);
+    }
+
+    /** {@code zsync} with a 10 s TTL: records that wait for a burst per poll would expire. */
+    private static Map<String, String> settings(Map<String, String> zsync) {
         Map<String, String> settings = new HashMap<>(zsync);
         settings.put("zsync.deadline.ttl.ms", "10000");
-        try (RealtimeDriver t = new RealtimeDriver(settings, Map.of("in", 1), streams)) {
-            long start = t.time.nanoTime();
+        return settings;
+    }
+
+    /**
+     * Buffers {@value #RECORDS} records at once, then only lets the punctuator run every {@code punctuateMs};
+     * returns the seconds, counted in punctuations, until the last record left. Nothing may be dead-lettered.
+     */
+    private static double secondsToDrain(RealtimeDriver driver, long punctuateMs) {
+        try (RealtimeDriver t = driver) {
             for (int i = 0; i < RECORDS; i++) {
                 t.send(String.format("k%04d", i));
             }
             int out = t.out.readRecordsToList().size();
-            while (out < RECORDS && t.time.nanoTime() - start < Duration.ofSeconds(60).toNanos()) {
+            int punctuations = 0;
+            while (out < RECORDS && punctuations * punctuateMs < 60_000) {
                 t.advanceInOnePoll(Duration.ofMillis(punctuateMs));
+                punctuations++;
                 out += t.out.readRecordsToList().size();
             }
             assertTrue(t.dlq.isEmpty(), "nothing expired waiting: " + t.dlq.readRecordsToList().size()
                     + " dead letters");
             assertEquals(RECORDS, out);
-            return (t.time.nanoTime() - start) / 1e9;
+            return punctuations * punctuateMs / 1e3;
         }
     }
 }
