@@ -205,6 +205,24 @@ class TokenBucketTest {
     }
 
     @Test
+    void aBucketThatDoesNotBindStaysNearItsBurstWhileTheOtherHoldsMessagesBack() {
+        // Called every millisecond; 100-byte messages at 50,000 bytes/s: the bytes limit holds them back
+        // (500/s) and the records bucket (1,000/s) never refuses. It must not save up a second's worth for
+        // later: a continuous owner's burst stays the burst.
+        TokenBucket records = new TokenBucket(1_000, 10, SECOND, 0);
+        RateLimit limit = new RateLimit(records, new TokenBucket(50_000, 5_000, SECOND, 0));
+        long released = 0;
+        for (long t = 0; t <= 2 * SECOND; t += MS) {
+            while (limit.tryAcquire(100, t)) {
+                released++;
+            }
+            assertTrue(records.availableTokens(t) <= 11, "records bucket at " + t / MS + " ms: "
+                    + records.availableTokens(t));
+        }
+        assertEquals(50 + 2 * 500, released, "the bytes rate, after its burst of 50");
+    }
+
+    @Test
     void shouldRefuseANegativeCatchUpWindow() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TokenBucket(10, 1, -1, 0));
