@@ -15,13 +15,13 @@ package io.zsync.stream;
  * {@link #canAcquire} or {@link #nanosUntilAvailable}, or by a bucket that grants together with this one:
  * {@link #markWaitingOnAnother}), or the owner stops early with requests left ({@link #markWaiting}), until
  * the next grant, the bucket credits every token a continuously running owner would have taken, even if
- * the owner only comes back much later. An owner that can only call every
- * 100 ms or every second (a Kafka Streams task whose input is quiet runs once per {@code poll.ms}) so still
- * gets the rate over time, whatever the burst. The credit is bounded by the catch-up window given at
- * construction: the bucket never holds more than {@code max(burst, rate × window)} tokens, so after a stall
- * longer than the window at most a window's worth leaves at once and the rest of the stall is lost. Once
- * a grant leaves the owner with nothing waiting, the next refill trims the bucket to the burst again. A
- * window of 0 is the classic bucket: the burst caps everything.
+ * the owner only comes back much later. An owner that can only call every 100 ms or every second (a Kafka
+ * Streams task whose input is quiet runs once per {@code poll.ms}) so still gets the rate over time,
+ * whatever the burst. The credit is bounded by the catch-up window given at construction: the bucket never
+ * holds more than {@code max(burst, rate × window)} tokens, so after a stall longer than the window at
+ * most a window's worth leaves at once and the rest of the stall is lost. Once a grant leaves the owner
+ * with nothing waiting, the next refill trims the bucket to the burst again. A window of 0 is the classic
+ * bucket: the burst caps everything.
  */
 public final class TokenBucket {
     private static final long UNITS_PER_TOKEN = 1_000_000_000L;
@@ -36,7 +36,7 @@ public final class TokenBucket {
     private final long catchUpUnits;
     private long available;
     private long lastRefillNanos;
-    /** A request was refused and nothing was granted since: time counts toward the catch-up, not the burst. */
+    /** A request waits (refused, or marked) and nothing was granted since: time counts toward the catch-up. */
     private boolean waiting;
     private long waitingSinceNanos;
     /** What the bucket held when the wait began (for a wait on another bucket, at most the capacity). */
