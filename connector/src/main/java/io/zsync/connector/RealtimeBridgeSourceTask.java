@@ -384,7 +384,9 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
             LOG.log(System.Logger.Level.INFO, "zsync bridge: task releases a record only while its deadline is at least"
                     + " {0} ms ahead ({1}), else dead-letters it EXPIRED", marginMs, ZsyncConfig.DEADLINE_MARGIN_MS_CONFIG);
         }
-        return BufferStreams.build(name, zsync, clock, share, Duration.ofMillis(marginMs), callbacks);
+        return BufferStreams.build(name, zsync, clock, share, Duration.ofMillis(marginMs),
+                // A poll waits at most pollTimeoutMs before it dispatches again; the rate makes up for that wait.
+                Duration.ofMillis(pollTimeoutMs), callbacks);
     }
 
     @Override

@@ -121,8 +121,10 @@ public final class RealtimeStream implements AutoCloseable {
         this.maxRecords = b.maxRecords;
         this.maxBytes = b.maxBytes;
         long now = clock.nanoTime();
-        TokenBucket records = b.ratePerSecond > 0 ? new TokenBucket(b.ratePerSecond, b.burst(), now) : null;
-        TokenBucket bytes = b.bytesPerSecond > 0 ? new TokenBucket(b.bytesPerSecond, b.bytesBurst(), now) : null;
+        long catchUp = b.rateCatchUpNanos();
+        TokenBucket records = b.ratePerSecond > 0 ? new TokenBucket(b.ratePerSecond, b.burst(), catchUp, now) : null;
+        TokenBucket bytes = b.bytesPerSecond > 0
+                ? new TokenBucket(b.bytesPerSecond, b.bytesBurst(), catchUp, now) : null;
         this.rateLimit = records == null && bytes == null ? null : new RateLimit(records, bytes);
         this.realtime = b.realtime;
         this.cpu = b.cpu;
@@ -522,6 +524,10 @@ public final class RealtimeStream implements AutoCloseable {
             }
             batch[n++] = m;
         }
+        if (rateLimit != null && n == limit && rateWait[0] == 0 && !buffer.isEmpty()) {
+            // Stopped by the caller's limit with messages left: they wait as much as refused ones do.
+            rateLimit.markWaiting(nowNanos);
+        }
         bufferedHint = buffer.size();
         if (blockedSenders > 0 && (n > 0 || !expired.isEmpty())) {
             notFull.signalAll();
@@ -567,7 +573,9 @@ public final class RealtimeStream implements AutoCloseable {
      * Dispatches on the calling thread (streams built {@link StreamBuilder#withManualDispatch()}): up to
      * {@code maxMessages} messages, highest priority first, as far as the rate limit allows, each handed
      * to the matching subscriptions' callbacks before this returns. Expired messages met on the way are
-     * dead-lettered. One thread at a time.
+     * dead-lettered. One thread at a time. Calls may be far apart: while messages wait between two calls,
+     * the rate limit makes up for the time (up to {@link StreamBuilder#withRateCatchUp its window}), so a
+     * backlog leaves at the configured rates however rarely this is called.
      *
      * @param maxMessages the most messages to dispatch, at least 1
      * @return how many were dispatched (not counting expired ones); 0 when the buffer is empty, paused

@@ -24,6 +24,8 @@ public final class StreamBuilder {
     private static final AtomicInteger NAMES = new AtomicInteger();
     /** The largest {@link #withExpiryMargin} accepts: far beyond any client's hold, small enough never to overflow a deadline. */
     static final Duration MAX_EXPIRY_MARGIN = Duration.ofHours(1);
+    /** The default catch-up window of the rate limit: see {@link #withRateCatchUp}. */
+    public static final Duration DEFAULT_RATE_CATCH_UP = Duration.ofSeconds(1);
 
     String name = "stream-" + NAMES.incrementAndGet();
     long maxRecords = 10_000;
@@ -34,6 +36,7 @@ public final class StreamBuilder {
     long burst;
     long bytesPerSecond;
     long bytesBurst;
+    Duration rateCatchUp = DEFAULT_RATE_CATCH_UP;
     boolean realtime;
     int cpu = -1;
     Ordering ordering = Ordering.FIFO;
@@ -160,6 +163,27 @@ public final class StreamBuilder {
         checkRate("bytes rate", bytesPerSecond, b);
         this.bytesPerSecond = bytesPerSecond;
         this.bytesBurst = b;
+        return this;
+    }
+
+    /**
+     * How long a wait the rate limit makes up for (1 s by default). The burst caps the tokens that accrue
+     * while nothing waits; while messages wait and the dispatcher does not run (a manual owner that only
+     * calls {@link RealtimeStream#dispatch} every 100 ms or every second, a starved dispatcher thread), the
+     * tokens a continuously running dispatcher would have spent are credited, up to this window's worth. So
+     * a backlog leaves at the configured rates (records and bytes) however rarely dispatch runs, as long as
+     * it runs at least once per window; after a longer stall at most {@code rate × window} messages (and
+     * {@code bytesRate × window} bytes) leave at once and the rest of the stall is not made up.
+     * {@link Duration#ZERO} makes the burst cap everything (a classic token bucket).
+     *
+     * @param window not negative, at most a day
+     * @return this builder
+     */
+    public StreamBuilder withRateCatchUp(Duration window) {
+        if (window.isNegative() || window.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("rate catch-up window must be 0 to 1 day, was " + window);
+        }
+        this.rateCatchUp = window;
         return this;
     }
 
@@ -364,6 +388,10 @@ public final class StreamBuilder {
 
     long bytesBurst() {
         return bytesBurst;
+    }
+
+    long rateCatchUpNanos() {
+        return rateCatchUp.toNanos();
     }
 
     /**

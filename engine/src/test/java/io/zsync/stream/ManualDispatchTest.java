@@ -190,4 +190,89 @@ class ManualDispatchTest {
             assertEquals((long) senders * perSender, stream.metrics().acceptedTotal());
         }
     }
+
+    // Issue 19 row c: an owner that dispatches only now and then (a Kafka Streams task whose input is quiet
+    // runs once per poll.ms) still releases a backlog at the rate, whatever the burst.
+
+    @Test
+    void shouldDrainABacklogAtTheRecordRateWhenDispatchedOnlyEveryHundredMillisecondsOrEverySecond() throws Exception {
+        for (long intervalMs : new long[] {100, 1_000}) {
+            double seconds = secondsToDrain(3_000, 100, f.builder().withRateLimit(1_000, 10), intervalMs);
+            assertEquals(3.0, seconds, 3.0 * 0.02, "dispatch every " + intervalMs + " ms");
+        }
+    }
+
+    @Test
+    void shouldKeepTheCatchUpAcrossTheBatchesOfOneDispatchWhileTimePassesInTheCallbacks() throws Exception {
+        // A real owner's clock moves while the callbacks run (a Streams task forwards each record): the
+        // dispatch takes its batches of 64 at slightly different times, and the catch-up must survive
+        // from one to the next rather than fall back to the burst once a batch is handed out.
+        for (long intervalMs : new long[] {100, 1_000}) {
+            double seconds = secondsToDrain(3_000, 100, f.builder().withRateLimit(1_000, 10), intervalMs,
+                    Duration.ofNanos(1_000));
+            assertEquals(3.0, seconds, 3.0 * 0.02, "dispatch every " + intervalMs + " ms, 1 us per message");
+        }
+        double seconds = secondsToDrain(3_000, 100, f.builder().withRateLimit(1_000, 10).withByteRateLimit(100_000),
+                1_000, Duration.ofNanos(1_000));
+        assertEquals(3.0, seconds, 3.0 * 0.02, "records and bytes");
+    }
+
+    @Test
+    void shouldDrainABacklogAtTheByteRateWhenDispatchedOnlyEverySecond() throws Exception {
+        // 100-byte messages at 100,000 bytes/s (a burst of 10,000 bytes): 1,000 messages a second.
+        double seconds = secondsToDrain(3_000, 100, f.builder().withByteRateLimit(100_000), 1_000);
+        assertEquals(3.0, seconds, 3.0 * 0.02);
+    }
+
+    @Test
+    void theCatchUpWindowBoundsWhatOneLateDispatchReleases() throws Exception {
+        // Dispatching every second with half a second of catch-up: 500 a second, not the rate.
+        double seconds = secondsToDrain(3_000, 100, f.builder().withRateLimit(1_000, 10)
+                .withRateCatchUp(Duration.ofMillis(500)), 1_000);
+        assertEquals(6.0, seconds, 0.001);
+        // No catch-up: the classic bucket, a burst per dispatch.
+        seconds = secondsToDrain(1_000, 100, f.builder().withRateLimit(1_000, 10).withRateCatchUp(Duration.ZERO), 100);
+        assertEquals(9.9, seconds, 0.001);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> f.builder().withRateCatchUp(Duration.ofMillis(-1)));
+        assertTrue(e.getMessage().contains("catch-up") && e.getMessage().contains("PT-0.001S"), e.getMessage());
+    }
+
+    /**
+     * Buffers {@code count} detached messages of {@code length} bytes, then dispatches at once and every
+     * {@code intervalMs} of manual time; returns the seconds from the first dispatch to the one that released
+     * the last message.
+     */
+    private double secondsToDrain(int count, int length, StreamBuilder builder, long intervalMs) throws Exception {
+        return secondsToDrain(count, length, builder, intervalMs, Duration.ZERO);
+    }
+
+    /** As above, the clock moving {@code perMessage} in each callback. */
+    private double secondsToDrain(int count, int length, StreamBuilder builder, long intervalMs, Duration perMessage)
+            throws Exception {
+        long[] delivered = new long[1];
+        try (RealtimeStream stream = builder.withManualDispatch().withBufferSize(count, 64L << 20)
+                .withCloseTimeout(Duration.ZERO).build()) {
+            stream.subscribe(m -> {
+                delivered[0]++;
+                f.clock.advance(perMessage);
+            });
+            for (int i = 0; i < count; i++) {
+                try (StreamMessage m = StreamMessage.detached(length).id(i)) {
+                    assertTrue(stream.send(io.zsync.io.Io.blocking(), m));
+                }
+            }
+            long start = f.clock.nanoTime();
+            for (long call = 0; ; call++) {
+                stream.dispatch(Integer.MAX_VALUE);
+                if (delivered[0] == count) {
+                    // Counted in dispatch calls, not the clock the callbacks moved.
+                    return call * intervalMs / 1e3;
+                }
+                // The next call comes intervalMs after this one began, however long it took.
+                long next = start + (call + 1) * intervalMs * 1_000_000;
+                f.clock.advance(Duration.ofNanos(Math.max(0, next - f.clock.nanoTime())));
+            }
+        }
+    }
 }

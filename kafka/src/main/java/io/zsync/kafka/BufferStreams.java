@@ -12,22 +12,46 @@ import java.time.Duration;
  * rate settings, the task's share of an application-wide rate, and the deadline margin
  * ({@value ZsyncConfig#DEADLINE_MARGIN_MS_CONFIG}, resolved by the task against its producer's
  * {@code linger.ms}) as the engine's expiry margin.
+ *
+ * <p>A task dispatches when its thread gets to it, which while its input is quiet may be only once per
+ * consumer poll (a Streams task: once per {@code poll.ms}, 100 ms by default). The rate limit makes up for
+ * that time (see {@link StreamBuilder#withRateCatchUp}): records that waited leave at the configured rates
+ * however the burst compares with the rate over one poll, up to {@link #catchUpWindow} of the rate at once.
  */
 public final class BufferStreams {
+    /** The shortest catch-up window, whatever the dispatch interval. */
+    static final Duration MIN_CATCH_UP = Duration.ofSeconds(1);
 
     private BufferStreams() {
     }
 
     /**
+     * The rate limit's catch-up window for a task that dispatches at least every {@code dispatchInterval}
+     * while records wait: twice that (so a late poll loses nothing), at least 1 s. A task that did not
+     * dispatch for longer (a stall) releases at most this window's worth of the rate at once, and does not
+     * make up the rest of the stall.
+     *
+     * @param dispatchInterval the longest the task's thread may wait in a poll, not negative
+     * @return the window
+     */
+    public static Duration catchUpWindow(Duration dispatchInterval) {
+        Duration twice = dispatchInterval.multipliedBy(2);
+        return twice.compareTo(MIN_CATCH_UP) > 0 ? twice : MIN_CATCH_UP;
+    }
+
+    /**
      * Builds the stream.
      *
-     * @param share          this task's share of the rate ({@code zsync.rate.scope=application}), or null for all of it
-     * @param deadlineMargin a record is released only if its deadline is at least this far ahead, else it is
-     *                       dead-lettered {@code EXPIRED} (see {@link ZsyncConfig#deadlineMarginMs})
-     * @param callbacks      where released, expired and dropped messages go; subscribed to the stream
+     * @param share            this task's share of the rate ({@code zsync.rate.scope=application}), or null
+     *                         for all of it
+     * @param deadlineMargin   a record is released only if its deadline is at least this far ahead, else it is
+     *                         dead-lettered {@code EXPIRED} (see {@link ZsyncConfig#deadlineMarginMs})
+     * @param dispatchInterval the longest the task's thread may go without dispatching while records wait
+     *                         (a Streams task's {@code poll.ms}); sets the rate's {@link #catchUpWindow}
+     * @param callbacks        where released, expired and dropped messages go; subscribed to the stream
      */
     public static RealtimeStream build(String name, ZsyncConfig config, TimeSource clock, RateShare share,
-                                       Duration deadlineMargin, EmitCallbacks callbacks) {
+                                       Duration deadlineMargin, Duration dispatchInterval, EmitCallbacks callbacks) {
         Backpressure strategy = config.backpressure();
         StreamBuilder b = new StreamBuilder()
                 .withName(name)
@@ -39,6 +63,7 @@ public final class BufferStreams {
                 .withClock(clock)
                 .withExpiryMargin(deadlineMargin)
                 .withManualDispatch()
+                .withRateCatchUp(catchUpWindow(dispatchInterval))
                 .withDeadLetterListener(callbacks);
         long rate = share == null ? config.rateLimit() : share.apportion(config.rateLimit());
         long burst = share == null ? config.rateBurst() : share.apportion(config.rateBurst());

@@ -84,7 +84,10 @@ public final class ZsyncConfig extends AbstractConfig {
     private static final String RATE_LIMIT_DOC = "Records per second delivered (token bucket); 0 means no limit.";
     public static final String RATE_BURST_CONFIG = "zsync.rate.burst";
     private static final String RATE_BURST_DOC = "Records delivered back to back after a quiet period. -1 (default)"
-            + " means one tenth of a second's worth, at least 1.";
+            + " means one tenth of a second's worth, at least 1. It does not lower the rate while records wait: a task"
+            + " that dispatches only once per poll (a Streams task with quiet input: once per poll.ms; a bridge task:"
+            + " once per source.poll.timeout.ms) is credited the time they waited, at most twice that poll interval,"
+            + " and at least 1 s, of the rate at once.";
     public static final String RATE_BYTES_CONFIG = "zsync.rate.bytes";
     private static final String RATE_BYTES_DOC = "Bytes per second delivered, each record counted at its size in"
             + " Kafka's record format (as zsync.buffer.max.bytes counts it); 0 means no limit.";

@@ -6,6 +6,7 @@ import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.ManualTimeSource;
 import io.zsync.stream.RealtimeStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -73,7 +74,7 @@ class RecordIntakeProperties {
             }
         };
         EmitCallbacks callbacks = new EmitCallbacks(emitter);
-        RealtimeStream stream = BufferStreams.build("property", config, clock, null, java.time.Duration.ZERO, callbacks);
+        RealtimeStream stream = BufferStreams.build("property", config, clock, null, Duration.ZERO, Duration.ofMillis(100), callbacks);
         try {
             for (int id = 0; id < batch.size(); id++) {
                 Input r = batch.get(id);
@@ -224,7 +225,7 @@ class RecordIntakeProperties {
             return;
         }
         new RecordIntake(config);
-        RealtimeStream s = BufferStreams.build("settings", config, new ManualTimeSource(), null, java.time.Duration.ZERO,
+        RealtimeStream s = BufferStreams.build("settings", config, new ManualTimeSource(), null, Duration.ZERO, Duration.ofMillis(100),
                 new EmitCallbacks(new EmitCallbacks.Emitter() {
                     @Override
                     public void deliver(long id) {

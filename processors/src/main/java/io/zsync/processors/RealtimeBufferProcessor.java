@@ -53,12 +53,25 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * and at release alike, because the producer may hold a forwarded record for its {@code linger.ms} before the
  * broker appends it.
  *
- * <p>Dispatch runs after every {@code process} and from a wall-clock punctuator, so a quiet input still
- * drains at the rate limit. Without any rate limit the engine never holds a record past its call, so a
- * record that finds it empty is forwarded (or dead-lettered as expired) directly, without the copy.
+ * <p>Dispatch runs after every {@code process} and from a wall-clock punctuator scheduled every
+ * {@link #PUNCTUATE_INTERVAL}. The punctuator only runs when the stream thread gets to it: while input
+ * flows that is every few milliseconds, but while the input is quiet the thread waits in the consumer's
+ * poll for up to {@code poll.ms} (100 ms by default) and the punctuator runs about once per {@code poll.ms}.
+ * A classic token bucket would then let out at most a burst per poll (with {@code zsync.rate.burst=10},
+ * 100 records/s instead of 1,000, and records would expire waiting). The engine's rate limit makes up for
+ * the time records waited between two dispatches instead (see {@code TokenBucket}), so a quiet task still
+ * drains at the configured rates whatever the burst and {@code poll.ms}: up to
+ * {@code BufferStreams.catchUpWindow(poll.ms)} (twice {@code poll.ms}, at least 1 s) of the rate at once,
+ * so a longer stall of the thread does not release an unbounded batch. Without any rate limit the engine
+ * never holds a record past its call, so a record that finds it empty is forwarded (or dead-lettered as
+ * expired) directly, without the copy.
  */
 final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[], byte[]>, EmitCallbacks.Emitter {
-    /** How often a quiet task checks for records the rate limit now lets through. */
+    /**
+     * How often the punctuator asks to run. A task whose input flows runs it about this often; one whose
+     * input is quiet only once per {@code poll.ms}, when the stream thread comes back from the poll (the
+     * rate limit's catch-up makes up for the difference).
+     */
     static final Duration PUNCTUATE_INTERVAL = Duration.ofMillis(5);
     private static final long BLOCK_POLL_NANOS = 1_000_000L;
     private static final long NO_SEQUENCE = -1;
@@ -146,8 +159,10 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.deadlineMarginMicros = marginMs * 1_000;
         logDeadlineMargin(appConfigs, marginMs);
         this.store = context.getStateStore(storeName);
+        // A quiet task dispatches once per poll.ms: the rate limit makes up for that long a wait.
+        Duration pollInterval = Duration.ofMillis(ZsyncStreams.pollMs(appConfigs));
         this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, rateShare(context),
-                Duration.ofMillis(marginMs), callbacks);
+                Duration.ofMillis(marginMs), pollInterval, callbacks);
         this.metrics = new ProcessorMetrics(context, name, stream);
 
         // Processors are initialised after their stores are restored: what is in the store now is what an

@@ -49,6 +49,8 @@ public final class ZsyncStreams {
     /** Where Kafka Streams takes the producer's {@code linger.ms} from, first match wins. */
     private static final String[] LINGER_KEYS = {StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
             ProducerConfig.LINGER_MS_CONFIG};
+    /** Kafka Streams' default {@code poll.ms} ({@code StreamsConfig}). */
+    static final long STREAMS_DEFAULT_POLL_MS = 100;
 
     private ZsyncStreams() {
     }
@@ -344,6 +346,14 @@ public final class ZsyncStreams {
             v = settings.get(ProducerConfig.COMPRESSION_TYPE_CONFIG);
         }
         return v != null && !"none".equalsIgnoreCase(Objects.toString(v).trim());
+    }
+
+    /**
+     * {@code poll.ms}: how long the stream thread waits in the consumer's poll when no input arrives, and so
+     * how often a task with quiet input gets to run its wall-clock punctuator.
+     */
+    static long pollMs(Map<?, ?> settings) {
+        return longSetting(settings, STREAMS_DEFAULT_POLL_MS, StreamsConfig.POLL_MS_CONFIG);
     }
 
     static long maxPollIntervalMs(Map<?, ?> settings) {

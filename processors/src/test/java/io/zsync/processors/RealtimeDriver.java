@@ -50,7 +50,7 @@ final class RealtimeDriver implements AutoCloseable {
 
     /** With {@code streams} added to the Streams settings (the processor sees them as appConfigs()). */
     RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts, Map<String, ?> streams) {
-        this(zsync, partitionCounts, streams, START, null, Map.of());
+        this(zsync, partitionCounts, streams, START, null, Duration.ZERO, Map.of());
     }
 
     /**
@@ -58,7 +58,15 @@ final class RealtimeDriver implements AutoCloseable {
      * {@code max.message.bytes} of "out" and "out.dlq".
      */
     static RealtimeDriver withTopicLimits(Map<String, ?> zsync, Map<String, ?> streams, Map<String, Long> topicLimits) {
-        return new RealtimeDriver(zsync, Map.of("in", 1), streams, START, null, topicLimits);
+        return new RealtimeDriver(zsync, Map.of("in", 1), streams, START, null, Duration.ZERO, topicLimits);
+    }
+
+    /**
+     * A task whose clock also moves {@code perRead} each time the processor reads it, as a real clock moves
+     * while the task forwards records; the driver's wall clock only moves when told.
+     */
+    static RealtimeDriver ticking(Map<String, ?> zsync, Map<String, ?> streams, Duration perRead) {
+        return new RealtimeDriver(zsync, Map.of("in", 1), streams, START, null, perRead, Map.of());
     }
 
     /**
@@ -68,15 +76,17 @@ final class RealtimeDriver implements AutoCloseable {
      * {@code init}, which Streams runs before the buffer processor's.
      */
     static RealtimeDriver restarted(Map<String, ?> zsync, Instant start, Map<Long, byte[]> storeAtStart) {
-        return new RealtimeDriver(zsync, Map.of("in", 1), Map.of(), start, storeAtStart, Map.of());
+        return new RealtimeDriver(zsync, Map.of("in", 1), Map.of(), start, storeAtStart, Duration.ZERO, Map.of());
     }
 
     private RealtimeDriver(Map<String, ?> zsync, Map<String, Integer> partitionCounts, Map<String, ?> streams,
-                           Instant start, Map<Long, byte[]> storeAtStart, Map<String, Long> topicLimits) {
+                           Instant start, Map<Long, byte[]> storeAtStart, Duration perRead,
+                           Map<String, Long> topicLimits) {
         time = new ManualTimeSource(start.toEpochMilli() * 1_000);
         Map<String, Object> settings = new HashMap<>(zsync);
+        ProcessorClock clock = perRead.isZero() ? ProcessorClock.manual(time) : ticking(time, perRead);
         RealtimeProcessor zsyncProcessor = ZsyncStreams.processor("zsync", settings)
-                .withClock(ProcessorClock.manual(time)).withPartitionCounts(PartitionCounts.fixed(partitionCounts))
+                .withClock(clock).withPartitionCounts(PartitionCounts.fixed(partitionCounts))
                 .withTopicLimits(TopicLimits.fixed(topicLimits));
         Topology topology = storeAtStart == null
                 ? ZsyncStreams.addTo(new Topology(), zsyncProcessor, List.of("in"), "out")
@@ -89,6 +99,27 @@ final class RealtimeDriver implements AutoCloseable {
         in = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer(), start, Duration.ZERO);
         out = driver.createOutputTopic("out", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         dlq = driver.createOutputTopic("out.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static ProcessorClock ticking(ManualTimeSource time, Duration perRead) {
+        ProcessorClock manual = ProcessorClock.manual(time);
+        return new ProcessorClock() {
+            @Override
+            public long nanoTime() {
+                time.advance(perRead);
+                return time.nanoTime();
+            }
+
+            @Override
+            public long epochMicros() {
+                return time.epochMicros();
+            }
+
+            @Override
+            public void sleepNanos(long nanos) {
+                manual.sleepNanos(nanos);
+            }
+        };
     }
 
     /** "in" → a pass-through that fills the buffer store at init → the processor → "out" and "out.dlq". */
@@ -148,6 +179,15 @@ final class RealtimeDriver implements AutoCloseable {
             driver.advanceWallClockTime(Duration.ofNanos(n));
             left -= n;
         }
+    }
+
+    /**
+     * Moves both clocks by {@code d} in one step, as a stream thread sees time pass while it waits in the
+     * consumer's poll with no input (up to {@code poll.ms}): the processor's punctuator runs once, late.
+     */
+    void advanceInOnePoll(Duration d) {
+        time.advance(d);
+        driver.advanceWallClockTime(d);
     }
 
     Instant nowInstant() {
