@@ -36,11 +36,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *       after that flush and the offset commit, so every delete held so far is applied. Its changelog
  *       records go out with the next sends, as those of Kafka's own suppression buffer, which also writes
  *       its changelog from {@code commit}.</li>
- *   <li>{@link #flush()}: older runtimes call it from {@code prepareCommit} <em>before</em> the flush, so
- *       only the deletes held before the previous {@code flush()} are applied: a flush has passed since.</li>
+ *   <li>{@link #flush()}: older runtimes call it on their commit path instead (before or after the producer
+ *       flush, by version), so only the deletes held before the previous {@code flush()} are applied: a
+ *       whole commit, and so a producer flush, has passed since, whichever order the runtime uses.</li>
  * </ul>
- * A task that dies or is closed dirty applies nothing held: the entries are still in the changelog and
- * the task's next owner releases them again (a repeat, as at-least-once allows, never a loss). A held
+ * A task that dies applies nothing held. A task Kafka Streams closes dirty and revives (a send that failed
+ * past {@code delivery.timeout.ms} corrupts the task) runs the commit hook once more without a flush that
+ * succeeded, but after its processors closed: the buffer processor drops the held deletes in its
+ * {@code close} ({@link #discardHeldDeletes}), so that hook applies nothing. Either way the entries are still
+ * in the changelog and are released again (a repeat, as at-least-once allows, never a loss). A clean close
+ * commits before it closes the processors, so it applies them and repeats nothing. A held
  * entry is still readable until its delete is applied; the buffer processor never reads an entry it
  * deleted. The held keys cost 8 bytes each, for at most one commit interval of releases.
  *
@@ -204,8 +209,29 @@ final class DeferredDeleteStore implements KeyValueStore<Long, byte[]> {
         return inner.isOpen();
     }
 
+    /**
+     * Tells the buffer store behind {@code store} (Kafka's decorator of it, as a processor sees it) to drop
+     * every delete it holds, unapplied: the buffer processor calls it when its task closes. Sent as a query,
+     * the one call Kafka's store decorator passes through unchanged.
+     *
+     * @param store the store as the processor context returned it
+     */
+    static void discardHeldDeletes(KeyValueStore<Long, byte[]> store) {
+        store.query(DiscardHeldDeletes.INSTANCE, PositionBound.unbounded(), new QueryConfig(false));
+    }
+
+    /** The query {@link #discardHeldDeletes} sends; answered by this store alone. */
+    private static final class DiscardHeldDeletes implements Query<Void> {
+        static final DiscardHeldDeletes INSTANCE = new DiscardHeldDeletes();
+    }
+
     @Override
     public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
+        if (query instanceof DiscardHeldDeletes) {
+            heldCount = 0;
+            olderCount = 0;
+            return QueryResult.forResult(null);
+        }
         return inner.query(query, positionBound, config);
     }
 

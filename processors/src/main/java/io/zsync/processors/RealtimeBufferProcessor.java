@@ -117,6 +117,14 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private BufferedRecord inFlightRecord;
     /** Whether the engine forwarded or dead-lettered it before {@code process} returned. */
     private boolean inFlightSettled;
+    /** Whether the engine took it: then it must be in the store when the call ends, unless settled. */
+    private boolean inFlightAdmitted;
+    /**
+     * Sequences whose emit threw once and were handed to the engine again (only when a
+     * processing.exception.handler continued past the failure): a second failure dead-letters the record
+     * {@code NOT_WRITTEN}, so a record the output always refuses cannot loop.
+     */
+    private final java.util.Set<Long> failedOnce = new java.util.HashSet<>();
 
     RealtimeBufferProcessor(String name, String storeName, ZsyncConfig config, String outputChild,
                             String deadLetterChild, ProcessorClock clock, List<String> rateShareTopics,
@@ -141,6 +149,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         // corruption): nothing from the earlier incarnation may leak into this one.
         this.callbacks.reset();
         this.restored.clear();
+        this.failedOnce.clear();
         this.nextSequence = 0;
         this.context = context;
         Map<String, Object> appConfigs = context.appConfigs();
@@ -185,8 +194,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     /**
      * Builds the intake and the dead-letter builder against what the output accepts: the producer's
-     * {@code max.request.size} and, when the output topic is known and the producer does not compress,
-     * the output topic's {@code max.message.bytes}; dead letters likewise against the dead-letter topic's.
+     * {@code max.request.size} and, when the output topic is known, the output topic's
+     * {@code max.message.bytes} (uncompressed); dead letters likewise against the dead-letter topic's.
      * A record over the output's limit is dead-lettered as {@code TOO_LARGE} when it arrives; a dead letter
      * over its topic's limit is cut ({@code zsync.dlq.truncated}). Without this, the broker refuses the record
      * when it is released: the task fails, and under exactly-once it is restored and refused at every
@@ -198,7 +207,10 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         long outputLimit = producerLimit;
         String outputSource = "the producer's max.request.size=" + producerLimit;
         long dlqLimit = producerLimit;
-        if (outputTopic != null && !ZsyncStreams.compresses(appConfigs)) {
+        // Also with compression: the broker checks the compressed batch, which cannot be sized before it is
+        // sent, so the uncompressed size is held to the limit. A record that would have fit compressed is
+        // dead-lettered; one the broker refuses would fail the task at every restart.
+        if (outputTopic != null) {
             String dlqTopic = config.dlqTopic(outputTopic);
             try {
                 Map<String, Long> limits = topicLimits.of(appConfigs, List.of(outputTopic, dlqTopic));
@@ -318,20 +330,19 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         inFlight = sequence;
         inFlightRecord = buffered;
         inFlightSettled = false;
+        inFlightAdmitted = false;
         try {
             // Throws when the buffer refuses the record (error_on_full, block timed out): nothing is held.
+            // It may also throw after the engine took the record (an eviction's dead letter failed).
             admit(sequence, buffered);
-            try {
-                drain();
-            } finally {
-                if (!inFlightSettled) {
-                    // Still held after this call, or its emit failed: from here on only the store keeps it
-                    // across a crash. Also when drain threw: a processing.exception.handler that continues
-                    // commits this input offset, and the record must still be found when it is released.
-                    store.put(sequence, BufferedRecordCodec.encode(buffered));
-                }
-            }
+            drain();
         } finally {
+            if (inFlightAdmitted && !inFlightSettled) {
+                // Still held after this call, or an emit failed: from here on only the store keeps it across
+                // a crash. Also when admit or drain threw: a processing.exception.handler that continues
+                // commits this input offset, and the record must still be found when it is released.
+                store.put(sequence, BufferedRecordCodec.encode(buffered));
+            }
             inFlight = NO_SEQUENCE;
             inFlightRecord = null;
         }
@@ -380,6 +391,10 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     private boolean offer(long sequence, io.zsync.stream.Priority priority, long deadlineMicros, long size) {
         boolean accepted = intake.offer(stream, sequence, priority, deadlineMicros, size);
+        if (accepted && sequence == inFlight) {
+            // Noted before an eviction's failed emit is rethrown: the record is in the engine now.
+            inFlightAdmitted = true;
+        }
         rethrowEmitFailure();
         return accepted;
     }
@@ -410,17 +425,24 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                 LOG.log(System.Logger.Level.WARNING, "zsync: task {0} ({1}): buffered entry {2} of store {3} does not"
                         + " decode ({4}); it goes to the dead-letter topic as MALFORMED with its stored bytes as the"
                         + " value", context.taskId(), name, sequence, storeName, e.getMessage());
-                forwardDeadLetter(BufferedRecordCodec.recoverSource(bytes), DeadLetterReason.MALFORMED);
-                store.delete(sequence);
+                // Taken off the queue first: if the dead letter's forward fails, a continuing handler has it.
                 restored.pollFirst();
+                store.delete(sequence);
+                forwardDeadLetter(BufferedRecordCodec.recoverSource(bytes), DeadLetterReason.MALFORMED);
                 continue;
             }
-            if (!offer(sequence, r.priority(), r.deadlineMicros(), RecordSize.of(r.key(), r.value(), r.headers()))) {
+            boolean accepted = intake.offer(stream, sequence, r.priority(), r.deadlineMicros(),
+                    RecordSize.of(r.key(), r.value(), r.headers()));
+            if (accepted) {
+                // Before a failed emit of this offer is rethrown: the engine holds it now, once.
+                restored.pollFirst();
+            }
+            rethrowEmitFailure();
+            if (!accepted) {
                 // More was restored than the buffer now holds (its limit was lowered): the rest waits in the
                 // store until dispatching makes room.
                 return;
             }
-            restored.pollFirst();
         }
     }
 
@@ -455,29 +477,56 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     }
 
     // The engine calls these two on this thread, inside send or dispatch, through EmitCallbacks. A failed
-    // forward fails the call. The record is settled either way: if the task fails, the delete is never
-    // applied (under at-least-once the store holds it until a commit, which a failed task does not reach;
-    // under exactly-once the transaction is aborted) and the task's next incarnation emits it again; if a
-    // processing.exception.handler continues, the handler has taken the record (and logged it), and handing
-    // it to the engine again would fail again, in every call.
+    // forward fails the call, and the record is not settled: if the task fails, its next incarnation emits it
+    // again; if a processing.exception.handler continues (the failure came from a sink: Kafka handles a
+    // downstream processor's own exceptions at that processor's node), the record is handed to the engine
+    // again with the ones the failed dispatch skipped, and when it is released again it is dead-lettered
+    // NOT_WRITTEN instead of forwarded: the failure may have been its own (a sink that cannot serialize it)
+    // or an earlier send's surfacing on it, and either way it is kept without looping. If even that dead
+    // letter fails, the record is settled: the continuing handler has it.
 
     @Override
     public void deliver(long sequence) {
         BufferedRecord r = held(sequence);
+        // Checked for emptiness first: a lookup boxes the sequence, and the set is empty but after a failure.
+        boolean lastTry = !failedOnce.isEmpty() && failedOnce.remove(sequence);
         try {
-            forward(r);
-        } finally {
-            settle(sequence);
+            if (lastTry) {
+                forwardDeadLetter(r, DeadLetterReason.NOT_WRITTEN);
+            } else {
+                forward(r);
+            }
+        } catch (RuntimeException e) {
+            requeue(sequence, lastTry);
+            throw e;
         }
+        settle(sequence);
     }
 
     @Override
     public void deadLetter(long sequence, DeadLetterReason reason) {
         BufferedRecord r = held(sequence);
+        // Checked for emptiness first: a lookup boxes the sequence, and the set is empty but after a failure.
+        boolean lastTry = !failedOnce.isEmpty() && failedOnce.remove(sequence);
         try {
             forwardDeadLetter(r, reason);
-        } finally {
+        } catch (RuntimeException e) {
+            requeue(sequence, lastTry);
+            throw e;
+        }
+        settle(sequence);
+    }
+
+    /**
+     * After a failed emit: queues the record to be handed to the engine again in the next call (there is
+     * one only if a handler continued), or, on its last try, settles it: the continuing handler has it.
+     */
+    private void requeue(long sequence, boolean lastTry) {
+        if (lastTry) {
             settle(sequence);
+        } else {
+            failedOnce.add(sequence);
+            restored.addLast(sequence);
         }
     }
 
@@ -531,6 +580,14 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     public void close() {
         if (punctuator != null) {
             punctuator.cancel();
+        }
+        if (store != null) {
+            // Kafka Streams closes a task cleanly by committing (flush, offsets, then the store's commit hook,
+            // which applies the held deletes) before it closes the processors; a task it closes dirty and
+            // revives (a send that failed past delivery.timeout.ms) is closed first and committed after,
+            // without a flush that succeeded. So whatever the store still holds now may not be written:
+            // dropped here, those entries stay in the changelog and are released again.
+            DeferredDeleteStore.discardHeldDeletes(store);
         }
         if (metrics != null) {
             metrics.close();

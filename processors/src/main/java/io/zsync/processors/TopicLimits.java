@@ -26,8 +26,9 @@ interface TopicLimits {
     /**
      * @param appConfigs the Streams application's settings (from the processor context)
      * @param topics     the topics
-     * @return {@code max.message.bytes} (bytes, as the broker checks a record batch) of each topic found
-     * @throws RuntimeException with the cause if the topics cannot be described; the caller falls back to the
+     * @return {@code max.message.bytes} (bytes, as the broker checks a record batch) of each topic found; a
+     *         topic that could not be described (not created yet, not allowed) is left out
+     * @throws RuntimeException with the cause if no topic could be described; the caller falls back to the
      *                          producer's limit alone
      */
     Map<String, Long> of(Map<String, Object> appConfigs, Collection<String> topics);
@@ -43,23 +44,31 @@ interface TopicLimits {
             Map<String, Object> adminConfigs = new StreamsConfig(appConfigs).getAdminConfigs("zsync-topic-limits");
             List<ConfigResource> resources = topics.stream()
                     .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+            Map<String, Long> limits = new HashMap<>();
+            List<String> failures = new java.util.ArrayList<>();
             try (Admin admin = Admin.create(adminConfigs)) {
-                Map<ConfigResource, Config> described = admin.describeConfigs(resources).all()
-                        .get(10, TimeUnit.SECONDS);
-                Map<String, Long> limits = new HashMap<>();
-                described.forEach((resource, config) -> {
-                    ConfigEntry e = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-                    if (e != null && e.value() != null) {
-                        limits.put(resource.name(), Long.parseLong(e.value()));
+                // Each topic on its own: a dead-letter topic that does not exist yet (created on first write)
+                // must not cost the output topic its limit.
+                Map<ConfigResource, org.apache.kafka.common.KafkaFuture<Config>> described =
+                        admin.describeConfigs(resources).values();
+                for (Map.Entry<ConfigResource, org.apache.kafka.common.KafkaFuture<Config>> d : described.entrySet()) {
+                    try {
+                        ConfigEntry e = d.getValue().get(10, TimeUnit.SECONDS).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                        if (e != null && e.value() != null) {
+                            limits.put(d.getKey().name(), Long.parseLong(e.value()));
+                        }
+                    } catch (ExecutionException | TimeoutException e) {
+                        failures.add(d.getKey().name() + ": " + (e.getCause() != null ? e.getCause() : e));
                     }
-                });
-                return limits;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException(e.getCause() != null ? e.getCause().toString() : e.toString(), e);
             }
+            if (limits.isEmpty() && !failures.isEmpty()) {
+                throw new IllegalStateException(String.join("; ", failures));
+            }
+            return limits;
         };
     }
 }

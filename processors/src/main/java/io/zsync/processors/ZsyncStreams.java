@@ -336,19 +336,6 @@ public final class ZsyncStreams {
     }
 
     /**
-     * Whether the producer compresses ({@code compression.type} other than {@code none}): the broker then
-     * checks a topic's {@code max.message.bytes} against the compressed batch, which zsync cannot size
-     * before sending.
-     */
-    static boolean compresses(Map<?, ?> settings) {
-        Object v = settings.get(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG));
-        if (v == null) {
-            v = settings.get(ProducerConfig.COMPRESSION_TYPE_CONFIG);
-        }
-        return v != null && !"none".equalsIgnoreCase(Objects.toString(v).trim());
-    }
-
-    /**
      * {@code poll.ms}: how long the stream thread waits in the consumer's poll when no input arrives, and so
      * how often a task with quiet input gets to run its wall-clock punctuator.
      */

@@ -3,6 +3,7 @@ package io.zsync.processors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.Properties;
@@ -96,5 +97,26 @@ class DeferredDeleteStoreTest {
         for (long k = 10; k < 2_010; k++) {
             assertNull(store.get(k));
         }
+    }
+
+    @Test
+    void shouldDropHeldDeletesWhenTheProcessorSaysItsTaskCloses() {
+        // A task closed dirty is committed after its processors closed, without a flush that succeeded.
+        DeferredDeleteStore store = store(StreamsConfig.AT_LEAST_ONCE);
+        store.delete(1L);
+        DeferredDeleteStore.discardHeldDeletes(store);
+        store.commit(Map.of());
+        assertNotNull(store.get(1L), "its output may not be written: the entry stays to be released again");
+        assertEquals(0, store.heldDeletes());
+    }
+
+    @Test
+    void shouldBeTheStoreTheRealtimeProcessorDeclares() {
+        var builders = ZsyncStreams.processor("zsync", Map.of()).stores();
+        assertEquals(1, builders.size());
+        var builder = builders.iterator().next();
+        assertEquals("zsync-buffer", builder.name());
+        assertTrue(builder.loggingEnabled(), "changelogged");
+        assertTrue(builder.build() instanceof DeferredDeleteStore);
     }
 }

@@ -63,12 +63,13 @@ class OutputLimitTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"producer.compression.type", "compression.type"})
-    void aCompressingProducerIsNotHeldToTheTopicsUncompressedLimit(String key) {
+    void aCompressingProducerIsHeldToTheTopicsLimitUncompressed(String key) {
+        // The broker checks the compressed batch, which cannot be sized before it is sent: a record that
+        // might fit compressed is dead-lettered rather than refused at every restart.
         try (RealtimeDriver d = RealtimeDriver.withTopicLimits(SLOW, Map.of(key, "lz4"), Map.of("out", 1_000L))) {
             send(d, "zeros", 2_000);
-            assertEquals(List.of(), d.dlq.readRecordsToList().stream().map(r -> header(r, ZsyncHeaders.DLQ_REASON))
-                    .toList(), "2,000 zero bytes compress below 1,000: the broker takes them");
-            assertEquals(List.of("zeros"), d.outKeys());
+            assertEquals(List.of("TOO_LARGE"), d.dlq.readRecordsToList().stream()
+                    .map(r -> header(r, ZsyncHeaders.DLQ_REASON)).toList());
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zsync.kafka.ZsyncHeaders;
+import io.zsync.processors.RealtimeProcessor;
 import io.zsync.processors.ZsyncStreams;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -25,7 +29,6 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,6 +86,35 @@ class ProcessorFaultsIT {
         }
     }
 
+    /**
+     * Row a in a user's own topology whose dead-letter topic does not exist yet (the broker creates it on the
+     * first dead letter): the output topic's limit still holds.
+     */
+    @Test
+    void theOutputTopicsLimitHoldsWhenTheDeadLetterTopicDoesNotExistYet() throws Exception {
+        String name = "large-nodlq";
+        createTopics(new NewTopic(name + "-in", 1, (short) 1), new NewTopic(name + "-out", 1, (short) 1)
+                .configs(Map.of("max.message.bytes", "1000")));
+        Topology topology = ZsyncStreams.addTo(new Topology(), ZsyncStreams.processor("zsync",
+                Map.of("zsync.rate.limit", "1", "zsync.rate.burst", "1")), List.of(name + "-in"), name + "-out");
+        try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
+            producer.send(Records.record(name + "-in", "small", new byte[10]));
+            producer.send(Records.record(name + "-in", "big", new byte[2_000]));
+            producer.send(Records.record(name + "-in", "after", new byte[10]));
+        }
+        try (KafkaStreams streams = new KafkaStreams(topology, streamsProps(name, "at_least_once"))) {
+            streams.start();
+            List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
+                    List.of(name + "-out", name + "-out.dlq"), r -> r.size() >= 3, Duration.ofSeconds(60));
+            Map<String, String> where = new HashMap<>();
+            all.forEach(r -> where.put(string(r.key()), r.topic() + (r.topic().endsWith(".dlq")
+                    ? " " + header(r, ZsyncHeaders.DLQ_REASON) : "")));
+            assertEquals(Map.of("small", name + "-out", "big", name + "-out.dlq TOO_LARGE", "after", name + "-out"),
+                    where);
+            assertEquals(KafkaStreams.State.RUNNING, streams.state());
+        }
+    }
+
     /** A handler that continues past everything, as a user's own might. */
     public static final class ContinueAll implements ProcessingExceptionHandler {
         @Override
@@ -95,26 +127,35 @@ class ProcessorFaultsIT {
         }
     }
 
-    /** A transform after zsync that fails on the key "poison". */
-    private static final class FailOnPoison extends ContextualProcessor<byte[], byte[], byte[], byte[]> {
+    /** The output sink's key serializer, refusing "poison": a failure inside zsync's forward. */
+    public static final class RefusePoison implements Serializer<byte[]> {
         @Override
-        public void process(Record<byte[], byte[]> record) {
-            if ("poison".equals(string(record.key()))) {
-                throw new IllegalStateException("the transform refuses poison");
+        public byte[] serialize(String topic, byte[] data) {
+            if ("poison".equals(string(data))) {
+                throw new IllegalArgumentException("the output sink cannot serialize poison");
             }
-            context().forward(record);
+            return data;
         }
     }
 
-    /** Row b: a user's continuing handler; what zsync released after the failure still arrives. */
+    /**
+     * Row b: a user's continuing handler and an output sink that refuses one record: the refused record is
+     * dead-lettered NOT_WRITTEN, what zsync released after it still arrives, the app goes on.
+     */
     @Test
     void recordsReleasedAfterAFailureAContinuingHandlerSwallowedStillArrive() throws Exception {
         String name = "continue";
         createTopics(new NewTopic(name + "-in", 1, (short) 1), new NewTopic(name + "-out", 1, (short) 1),
                 new NewTopic(name + "-out.dlq", 1, (short) 1));
         Map<String, Object> zsync = Map.of("zsync.rate.limit", "2", "zsync.rate.burst", "1");
-        Topology topology = ZsyncStreams.addTo(new Topology(), ZsyncStreams.processor("zsync", zsync),
-                List.of(name + "-in"), name + "-out", List.of(FailOnPoison::new));
+        RealtimeProcessor processor = ZsyncStreams.processor("zsync", zsync);
+        Topology topology = new Topology();
+        topology.addSource("source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), name + "-in");
+        topology.addProcessor(processor.name(), processor.withOutputTopic(name + "-out"), "source");
+        topology.addSink(processor.outputChild(), name + "-out", new RefusePoison(), new ByteArraySerializer(),
+                processor.name());
+        topology.addSink(processor.deadLetterChild(), name + "-out.dlq", new ByteArraySerializer(),
+                new ByteArraySerializer(), processor.name());
         Properties props = streamsProps(name, "at_least_once");
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ContinueAll.class);
         try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
@@ -127,6 +168,10 @@ class ProcessorFaultsIT {
             List<ConsumerRecord<byte[], byte[]>> out = Records.readUntil(kafka.bootstrapServers(),
                     List.of(name + "-out"), r -> r.size() >= 4, Duration.ofSeconds(60));
             assertEquals(List.of("first", "second", "third", "fourth"), out.stream().map(r -> string(r.key())).toList());
+            List<ConsumerRecord<byte[], byte[]>> dead = Records.readUntil(kafka.bootstrapServers(),
+                    List.of(name + "-out.dlq"), r -> r.size() >= 1, Duration.ofSeconds(30));
+            assertEquals(List.of("poison NOT_WRITTEN"), dead.stream()
+                    .map(r -> string(r.key()) + " " + header(r, ZsyncHeaders.DLQ_REASON)).toList());
             assertEquals(KafkaStreams.State.RUNNING, streams.state());
         }
     }
