@@ -319,8 +319,13 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             if (intake.expiredAt(clock.epochMicros() + deadlineMarginMicros)) {
                 forwardDeadLetter(incoming(record, topic, partition, offset), DeadLetterReason.EXPIRED);
             } else {
-                // The incoming record as it is: a new Record would copy its headers.
-                forward(record);
+                try {
+                    // The incoming record as it is: a new Record would copy its headers.
+                    forward(record);
+                } catch (RuntimeException e) {
+                    keepAfterFailedForward(incoming(record, topic, partition, offset));
+                    throw e;
+                }
             }
             metrics.update(clock.nanoTime());
             return;
@@ -515,6 +520,20 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             throw e;
         }
         settle(sequence);
+    }
+
+    /**
+     * A record the fast path forwarded without buffering, whose forward threw: kept as a buffered record
+     * that failed once, as {@link #requeue} keeps one, so that if a processing.exception.handler continues
+     * (committing its input offset) it is dead-lettered {@code NOT_WRITTEN} in the next call instead of
+     * being lost. If the task fails instead, the input is read again (under at-least-once the stored copy
+     * may then be released too: a repeat, as at-least-once allows; under exactly-once the write is aborted).
+     */
+    private void keepAfterFailedForward(BufferedRecord r) {
+        long sequence = nextSequence++;
+        store.put(sequence, BufferedRecordCodec.encode(r));
+        failedOnce.add(sequence);
+        restored.addLast(sequence);
     }
 
     /**
