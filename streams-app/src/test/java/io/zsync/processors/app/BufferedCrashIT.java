@@ -26,9 +26,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,20 +47,11 @@ import org.junit.jupiter.api.io.TempDir;
 class BufferedCrashIT {
     private static final int KILLS = 20;
     private static final int FEED_PER_SECOND = 1_000;
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension(2);
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start(2, Map.of());
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     @Test
     void atLeastOnceLosesNothingWhenKilledWhileRecordsAreBuffered() throws Exception {
@@ -117,7 +107,7 @@ class BufferedCrashIT {
         try {
             for (int i = 0; i < KILLS; i++) {
                 Path log = dir.resolve("app-" + i + ".log");
-                Process app = launch(config, log);
+                Process app = AppProcess.launch(config, log);
                 try {
                     long before = seen.size();
                     long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -125,7 +115,7 @@ class BufferedCrashIT {
                         Thread.sleep(20);
                     }
                     assertTrue(app.isAlive() && seen.size() >= before + 300, () -> "run " + kills.size()
-                            + " delivers: " + tail(log));
+                            + " delivers: " + AppProcess.tail(log, 40));
                     Thread.sleep(random.nextInt(2_500));
                 } finally {
                     app.destroyForcibly();   // SIGKILL: no commit, no close, no flush
@@ -137,7 +127,7 @@ class BufferedCrashIT {
             feeder.join(30_000);
             long total = fed.get();
             Path log = dir.resolve("app-final.log");
-            Process last = launch(config, log);
+            Process last = AppProcess.launch(config, log);
             try {
                 // Until everything arrived, or nothing more has for 20 s.
                 long progressAt = System.nanoTime();
@@ -158,7 +148,7 @@ class BufferedCrashIT {
                 assertEquals(total, seen.size(), () -> "every record in the output or the DLQ after " + KILLS
                         + " kills: " + seen.size() + " of " + total
                         + " kills (delivered/fed at each kill: " + kills + "); first missing: " + missing
-                        + "\nlast app:\n" + tail(log));
+                        + "\nlast app:\n" + AppProcess.tail(log, 40));
             } finally {
                 last.destroy();
                 if (!last.waitFor(60, TimeUnit.SECONDS)) {
@@ -209,26 +199,5 @@ class BufferedCrashIT {
                 consumer.poll(Duration.ofMillis(100)).forEach(r -> seen.add(string(r.key())));
             }
         }
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private static Process launch(Path config, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(ZsyncStreamsApp.class.getName());
-        cmd.add(config.toString());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 }

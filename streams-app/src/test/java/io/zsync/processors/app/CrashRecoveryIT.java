@@ -19,9 +19,8 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,20 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryIT {
     private static final String[] LEVELS = {"LOW", "NORMAL", "HIGH", "CRITICAL"};
     private static final int RECORDS = 10_000;
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     @Test
     void atLeastOnceLosesNothingWhenTheAppIsKilled() throws Exception {
@@ -97,7 +87,7 @@ class CrashRecoveryIT {
             p.store(w, "crash test");
         }
 
-        Process first = launch(config, dir.resolve(name + "-first.log"));
+        Process first = AppProcess.launch(config, dir.resolve(name + "-first.log"));
         try {
             List<ConsumerRecord<byte[], byte[]>> before = Records.readUntil(kafka.bootstrapServers(), List.of(out),
                     r -> r.size() >= 2_000, Duration.ofSeconds(90));
@@ -110,7 +100,7 @@ class CrashRecoveryIT {
         String log = Files.readString(dir.resolve(name + "-first.log"));
         assertTrue(log.contains("RUNNING"), log);
 
-        Process second = launch(config, dir.resolve(name + "-second.log"));
+        Process second = AppProcess.launch(config, dir.resolve(name + "-second.log"));
         try {
             List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
                     List.of(out, out + ".dlq"),
@@ -149,17 +139,5 @@ class CrashRecoveryIT {
         } catch (IOException e) {
             return "(no log: " + e + ")";
         }
-    }
-
-    private static Process launch(Path config, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(ZsyncStreamsApp.class.getName());
-        cmd.add(config.toString());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 }

@@ -30,9 +30,8 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,20 +42,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the Streams app or in a user's own topology.
  */
 class ProcessorFaultsIT {
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     /** Row a: output topic max.message.bytes=1000, a 2,000-byte record: TOO_LARGE, and the app goes on. */
     @ParameterizedTest
@@ -69,19 +59,8 @@ class ProcessorFaultsIT {
         settings.put("zsync.rate.limit", "1");
         settings.put("zsync.rate.burst", "1");
         try (ZsyncStreamsApp app = ZsyncStreamsApp.start(settings, false)) {
-            try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
-                producer.send(Records.record(name + "-in", "small", new byte[10]));
-                producer.send(Records.record(name + "-in", "big", new byte[2_000]));
-                producer.send(Records.record(name + "-in", "after", new byte[10]));
-            }
-            List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
-                    List.of(name + "-out", name + "-out.dlq"), r -> r.size() >= 3, Duration.ofSeconds(60));
-            Map<String, String> where = new HashMap<>();
-            all.forEach(r -> where.put(string(r.key()), r.topic() + (r.topic().endsWith(".dlq")
-                    ? " " + header(r, ZsyncHeaders.DLQ_REASON) : "")));
-            assertEquals(Map.of("small", name + "-out", "big", name + "-out.dlq TOO_LARGE", "after", name + "-out"),
-                    where);
-            assertEquals(3, all.size(), "each once");
+            sendSmallBigSmall(name);
+            assertBigDeadLetteredSmallDelivered(name);
             assertTrue(app.failure().isEmpty(), () -> "the app did not fail: " + app.failure());
         }
     }
@@ -97,22 +76,33 @@ class ProcessorFaultsIT {
                 .configs(Map.of("max.message.bytes", "1000")));
         Topology topology = ZsyncStreams.addTo(new Topology(), ZsyncStreams.processor("zsync",
                 Map.of("zsync.rate.limit", "1", "zsync.rate.burst", "1")), List.of(name + "-in"), name + "-out");
+        sendSmallBigSmall(name);
+        try (KafkaStreams streams = new KafkaStreams(topology, streamsProps(name, "at_least_once"))) {
+            streams.start();
+            assertBigDeadLetteredSmallDelivered(name);
+            assertEquals(KafkaStreams.State.RUNNING, streams.state());
+        }
+    }
+
+    /** Row a's input: a small record, one of 2,000 bytes, a small one. */
+    private static void sendSmallBigSmall(String name) {
         try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
             producer.send(Records.record(name + "-in", "small", new byte[10]));
             producer.send(Records.record(name + "-in", "big", new byte[2_000]));
             producer.send(Records.record(name + "-in", "after", new byte[10]));
         }
-        try (KafkaStreams streams = new KafkaStreams(topology, streamsProps(name, "at_least_once"))) {
-            streams.start();
-            List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
-                    List.of(name + "-out", name + "-out.dlq"), r -> r.size() >= 3, Duration.ofSeconds(60));
-            Map<String, String> where = new HashMap<>();
-            all.forEach(r -> where.put(string(r.key()), r.topic() + (r.topic().endsWith(".dlq")
-                    ? " " + header(r, ZsyncHeaders.DLQ_REASON) : "")));
-            assertEquals(Map.of("small", name + "-out", "big", name + "-out.dlq TOO_LARGE", "after", name + "-out"),
-                    where);
-            assertEquals(KafkaStreams.State.RUNNING, streams.state());
-        }
+    }
+
+    /** Each of row a's records once: the small ones in the output, the big one dead-lettered TOO_LARGE. */
+    private static void assertBigDeadLetteredSmallDelivered(String name) {
+        List<ConsumerRecord<byte[], byte[]>> all = Records.readUntil(kafka.bootstrapServers(),
+                List.of(name + "-out", name + "-out.dlq"), r -> r.size() >= 3, Duration.ofSeconds(60));
+        Map<String, String> where = new HashMap<>();
+        all.forEach(r -> where.put(string(r.key()), r.topic() + (r.topic().endsWith(".dlq")
+                ? " " + header(r, ZsyncHeaders.DLQ_REASON) : "")));
+        assertEquals(Map.of("small", name + "-out", "big", name + "-out.dlq TOO_LARGE", "after", name + "-out"),
+                where);
+        assertEquals(3, all.size(), "each once");
     }
 
     /** A handler that continues past everything, as a user's own might. */
@@ -176,13 +166,17 @@ class ProcessorFaultsIT {
         }
     }
 
-    /** Row b: Kafka's continuing handler is refused when the task initialises, naming the key. */
+    /**
+     * Row b's input: Kafka's continuing handler with error_on_full, a buffer of 1 record and 1 record/s. It
+     * is refused when the task initialises, naming the key, before any record could be skipped.
+     */
     @Test
     void kafkasLogAndContinueHandlerFailsTheTaskAtInitNamingItsKey() throws Exception {
         String name = "refused-handler";
         Properties props = streamsProps(name, "at_least_once");
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
-        String failure = failureAtInit(name, Map.of(), props);
+        String failure = failureAtInit(name, Map.of("zsync.backpressure", "error_on_full",
+                "zsync.buffer.max.records", "1", "zsync.rate.limit", "1", "zsync.rate.burst", "1"), props);
         assertTrue(failure.contains("processing.exception.handler"), failure);
     }
 
@@ -201,7 +195,9 @@ class ProcessorFaultsIT {
         createTopics(new NewTopic(name + "-in", 1, (short) 1), new NewTopic(name + "-out", 1, (short) 1),
                 new NewTopic(name + "-out.dlq", 1, (short) 1));
         try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
-            producer.send(Records.record(name + "-in", "k", new byte[8]));
+            for (int i = 0; i < 3; i++) {
+                producer.send(Records.record(name + "-in", "k" + i, new byte[8]));
+            }
         }
         Topology topology = ZsyncStreams.addTo(new Topology(), ZsyncStreams.processor("zsync", zsync),
                 List.of(name + "-in"), name + "-out");
