@@ -22,6 +22,8 @@ final class MessageQueue {
     private final Queue<StreamMessage>[] levels;
     private int size;
     private long bytes;
+    /** The bytes ({@link StreamMessage#length()}) buffered per level; kept on every path that adds or removes. */
+    private final long[] levelBytes = new long[Priority.COUNT];
     // Bit i set while level i is not empty: the highest level is one numberOfLeadingZeros away.
     private int nonEmpty;
 
@@ -39,6 +41,7 @@ final class MessageQueue {
         nonEmpty |= 1 << level;
         size++;
         bytes += m.length();
+        levelBytes[level] += m.length();
     }
 
     /** The next message to dispatch, or null. */
@@ -103,6 +106,7 @@ final class MessageQueue {
                     it.remove();
                     size--;
                     bytes -= m.length();
+                    levelBytes[level] -= m.length();
                     sink.accept(m);
                 } else if (m.deadline() < earliest) {
                     earliest = m.deadline();
@@ -131,6 +135,17 @@ final class MessageQueue {
         return bytes;
     }
 
+    /**
+     * Copies the messages and bytes buffered per level (by {@link Priority#ordinal()}) into the arrays,
+     * allocating nothing.
+     */
+    void countsByLevel(long[] records, long[] bytes) {
+        for (int level = 0; level < levels.length; level++) {
+            records[level] = levels[level].size();
+            bytes[level] = levelBytes[level];
+        }
+    }
+
     boolean isEmpty() {
         return size == 0;
     }
@@ -142,6 +157,7 @@ final class MessageQueue {
     private void removed(int level, Queue<StreamMessage> q, StreamMessage m) {
         size--;
         bytes -= m.length();
+        levelBytes[level] -= m.length();
         if (q.isEmpty()) {
             nonEmpty &= ~(1 << level);
         }

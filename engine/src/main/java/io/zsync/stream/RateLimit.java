@@ -74,6 +74,44 @@ public final class RateLimit {
     }
 
     /**
+     * Changes the rates from {@code nowNanos} on, as {@link TokenBucket#setRate} does, for whichever buckets
+     * this limit has: a value for a bucket it does not have is ignored (a limit built without a bytes bucket
+     * gets none). The bytes bucket's burst becomes a tenth of a second's worth, {@code max(1, bytesPerSecond
+     * / 10)}, as {@link StreamBuilder#withByteRateLimit} sets it. Either both buckets change or, if a value
+     * is refused, neither. Same single owner as the rest of this class.
+     *
+     * @param recordsPerSecond records per second, 0 (nothing passes until raised) to 10<sup>9</sup>
+     * @param recordsBurst     records after an idle period, 1 to 10<sup>9</sup>
+     * @param bytesPerSecond   bytes per second, 0 (nothing passes until raised) to 10<sup>9</sup>
+     * @param nowNanos         the current monotonic time
+     * @throws IllegalArgumentException if a value for an existing bucket is out of range, naming it
+     */
+    public void setRates(long recordsPerSecond, long recordsBurst, long bytesPerSecond, long nowNanos) {
+        long bytesBurst = Math.max(1, bytesPerSecond / 10);
+        // Checked up front so that a refused bytes value does not leave the records rate changed alone.
+        if (records != null) {
+            check("records", () -> TokenBucket.checkSettable(recordsPerSecond, recordsBurst));
+        }
+        if (bytes != null) {
+            check("bytes", () -> TokenBucket.checkSettable(bytesPerSecond, bytesBurst));
+        }
+        if (records != null) {
+            records.setRate(recordsPerSecond, recordsBurst, nowNanos);
+        }
+        if (bytes != null) {
+            bytes.setRate(bytesPerSecond, bytesBurst, nowNanos);
+        }
+    }
+
+    private static void check(String what, Runnable check) {
+        try {
+            check.run();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Notes that messages wait although none was refused: the owner stopped early with some left. Both
      * buckets keep what they hold for them, and time from now counts toward their catch-up.
      *

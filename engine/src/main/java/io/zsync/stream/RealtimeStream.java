@@ -122,9 +122,11 @@ public final class RealtimeStream implements AutoCloseable {
         this.maxBytes = b.maxBytes;
         long now = clock.nanoTime();
         long catchUp = b.rateCatchUpNanos();
-        TokenBucket records = b.ratePerSecond > 0 ? new TokenBucket(b.ratePerSecond, b.burst(), catchUp, now) : null;
+        boolean full = !b.rateStartsEmpty;
+        TokenBucket records = b.ratePerSecond > 0
+                ? new TokenBucket(b.ratePerSecond, b.burst(), catchUp, now, full) : null;
         TokenBucket bytes = b.bytesPerSecond > 0
-                ? new TokenBucket(b.bytesPerSecond, b.bytesBurst(), catchUp, now) : null;
+                ? new TokenBucket(b.bytesPerSecond, b.bytesBurst(), catchUp, now, full) : null;
         this.rateLimit = records == null && bytes == null ? null : new RateLimit(records, bytes);
         this.realtime = b.realtime;
         this.cpu = b.cpu;
@@ -514,6 +516,8 @@ public final class RealtimeStream implements AutoCloseable {
                 continue;
             }
             if (rateLimit != null && !rateLimit.tryAcquire(m.length(), nowNanos)) {
+                // Long.MAX_VALUE while a rate is 0: every user caps it (MAX_RATE_PAUSE_NANOS), none adds it
+                // to a time, so a raise is seen within one capped pause.
                 rateWait[0] = Math.max(1, rateLimit.nanosUntilAvailable(m.length(), nowNanos));
                 break;
             }
@@ -629,7 +633,10 @@ public final class RealtimeStream implements AutoCloseable {
     /**
      * How long until {@link #dispatch(int)} could dispatch the next message: 0 if it could now, the
      * rate limit's wait otherwise, or -1 if nothing is buffered (or dispatch is paused). Lets a manual
-     * owner schedule its next call.
+     * owner schedule its next call. While a rate is 0 ({@link #setRateLimit}) and messages wait, this is
+     * {@link Long#MAX_VALUE}: until the rate is raised, which no clock can say; cap it by how often the owner
+     * wants to look again, and never add it to a time. A stream with its own dispatcher thread answers 0
+     * whenever something is buffered: the thread waits for the rate limit by itself.
      *
      * @return nanoseconds, or -1
      */
@@ -644,6 +651,72 @@ public final class RealtimeStream implements AutoCloseable {
                 return 0;
             }
             return rateLimit.nanosUntilAvailable(m.length(), clock.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Changes the rate limit of the running stream, from the next dispatch on: the records bucket gets
+     * {@code recordsPerSecond} and {@code burst}, the bytes bucket {@code bytesPerSecond} with a burst of a
+     * tenth of a second's worth, as {@link StreamBuilder#withByteRateLimit} sets it. Only the limits the
+     * stream was built with change: a value for one it lacks is ignored. What the buckets hold after the
+     * change is at most the new burst, and a wait for tokens restarts at the new rate (see
+     * {@link TokenBucket#setRate}); setting the rates the stream already has changes nothing. A rate of 0
+     * holds every message in the buffer (the buffer's backpressure then applies to senders) until it is
+     * raised; it is not "no limit". Time is read from the stream's clock. While a graceful {@link #close()}
+     * drains the buffer the new rates apply to the drain (at rate 0 the close waits out its timeout, so raise
+     * the rate first); once the stream has stopped this does nothing.
+     *
+     * <p>Thread-safe: it takes the stream's lock, as the dispatcher does for each batch, so any thread may
+     * call it (an application-wide coordinator handing out shares of a rate). A dispatcher thread waiting for
+     * tokens looks again within a millisecond; a manual owner sees the new rates at its next
+     * {@link #dispatch} or {@link #nanosUntilDispatchable}.
+     *
+     * @param recordsPerSecond messages per second, 0 (nothing passes until raised) to 10<sup>9</sup>
+     * @param burst            messages dispatched back to back after a quiet period, 1 to 10<sup>9</sup>
+     * @param bytesPerSecond   payload bytes per second, 0 (nothing passes until raised) to 10<sup>9</sup>
+     * @throws IllegalArgumentException if a value for a limit the stream has is out of range, naming it;
+     *                                  nothing changes then
+     * @throws IllegalStateException    if the stream was built without a rate limit: build it
+     *                                  {@link StreamBuilder#withRateLimit} or
+     *                                  {@link StreamBuilder#withByteRateLimit} to change it later
+     */
+    public void setRateLimit(long recordsPerSecond, long burst, long bytesPerSecond) {
+        if (rateLimit == null) {
+            throw new IllegalStateException("Stream '" + name + "' has no rate limit to change; build it"
+                    + " withRateLimit(...) or withByteRateLimit(...) to set its rates while it runs");
+        }
+        lock.lock();
+        try {
+            if (state == STOPPED) {
+                // Nothing will be dispatched at any rate any more.
+                return;
+            }
+            rateLimit.setRates(recordsPerSecond, burst, bytesPerSecond, clock.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Fills in, per priority level (index {@link Priority#ordinal()}), how many messages are buffered and not
+     * yet dispatched and how many bytes ({@link StreamMessage#length()}) they hold. Messages already handed
+     * to subscriptions are not counted. Takes the stream's lock, so any thread may call it; allocates
+     * nothing, so an owner may call it on every round.
+     *
+     * @param records receives the messages per level; length {@link Priority#COUNT}
+     * @param bytes   receives the bytes per level; length {@link Priority#COUNT}
+     * @throws IllegalArgumentException if an array does not have length {@link Priority#COUNT}
+     */
+    public void pending(long[] records, long[] bytes) {
+        if (records.length != Priority.COUNT || bytes.length != Priority.COUNT) {
+            throw new IllegalArgumentException("pending needs two arrays of length Priority.COUNT=" + Priority.COUNT
+                    + ", was " + records.length + " and " + bytes.length);
+        }
+        lock.lock();
+        try {
+            buffer.countsByLevel(records, bytes);
         } finally {
             lock.unlock();
         }
@@ -1070,9 +1143,19 @@ public final class RealtimeStream implements AutoCloseable {
 
     @Override
     public String toString() {
+        String rates = "";
+        if (rateLimit != null) {
+            // The rates change under the lock (setRateLimit), so they are read under it.
+            lock.lock();
+            try {
+                rates = ", rate=" + rateLimit;
+            } finally {
+                lock.unlock();
+            }
+        }
         return "RealtimeStream[" + name + ", backpressure=" + backpressure.configValue() + ", buffer=" + maxRecords
                 + " records/" + maxBytes + " bytes, ordering=" + ordering
-                + (rateLimit == null ? "" : ", rate=" + rateLimit)
+                + rates
                 + (expiryMarginMicros == 0 ? "" : ", expiryMargin=" + expiryMarginMicros + "us")
                 + (realtime ? ", realtime" : "") + "]";
     }

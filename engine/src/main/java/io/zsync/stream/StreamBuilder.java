@@ -37,6 +37,7 @@ public final class StreamBuilder {
     long bytesPerSecond;
     long bytesBurst;
     Duration rateCatchUp = DEFAULT_RATE_CATCH_UP;
+    boolean rateStartsEmpty;
     boolean realtime;
     int cpu = -1;
     Ordering ordering = Ordering.FIFO;
@@ -184,6 +185,20 @@ public final class StreamBuilder {
             throw new IllegalArgumentException("rate catch-up window must be 0 to 1 day, was " + window);
         }
         this.rateCatchUp = window;
+        return this;
+    }
+
+    /**
+     * Starts the rate limit's buckets (records and bytes) empty instead of full, so the first messages wait
+     * for tokens to accrue rather than leaving as one burst. For a rate shared by many tasks of an
+     * application, each stream holding its share ({@link RealtimeStream#setRateLimit}): a Kafka task that
+     * restarts, or moves in a rebalance, builds a new stream, and a full start would add a burst to the
+     * application's rate each time. No effect without {@link #withRateLimit} or {@link #withByteRateLimit}.
+     *
+     * @return this builder
+     */
+    public StreamBuilder withRateStartingEmpty() {
+        this.rateStartsEmpty = true;
         return this;
     }
 

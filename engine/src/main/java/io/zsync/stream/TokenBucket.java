@@ -2,8 +2,9 @@ package io.zsync.stream;
 
 /**
  * A token bucket in exact integer arithmetic: {@code rate} tokens per second, holding at most
- * {@code burst} while idle. It starts full. Not thread-safe: one owner (the stream's dispatcher) calls it,
- * which is what makes an acquire a handful of arithmetic operations with no atomics and no allocation.
+ * {@code burst} while idle. It starts full, or empty ({@code startFull} false). Not thread-safe: one owner
+ * (the stream's dispatcher) calls it, which is what makes an acquire a handful of arithmetic operations with
+ * no atomics and no allocation; {@link #setRate} too must come from the owner or under the owner's lock.
  *
  * <p>Tokens are kept in units of 10<sup>-9</sup> token, so that {@code elapsedNanos * rate} adds
  * exactly what accrued, with no rounding drift over any length of time. An acquire larger than the
@@ -22,18 +23,29 @@ package io.zsync.stream;
  * most a window's worth leaves at once and the rest of the stall is lost. Once a grant leaves the owner
  * with nothing waiting, the next refill trims the bucket to the burst again. A window of 0 is the classic
  * bucket: the burst caps everything.
+ *
+ * <p><b>Changing the rate.</b> {@link #setRate} lets whoever shares a rate out (an application-wide
+ * coordinator) change it while the owner runs: what accrued so far accrued at the old rate, the new one
+ * applies from then on. A rate of 0 is allowed there and means nothing passes until the rate is raised
+ * (not "no limit"): every request is refused and {@link #nanosUntilAvailable} says {@link Long#MAX_VALUE}.
  */
 public final class TokenBucket {
     private static final long UNITS_PER_TOKEN = 1_000_000_000L;
     /** The most units a catch-up may credit: the largest burst's worth, so sums of units cannot overflow. */
     private static final long MAX_CATCH_UP_UNITS = UNITS_PER_TOKEN * UNITS_PER_TOKEN;
 
-    private final long rate;
-    private final long burst;
-    private final long capacity;
+    private static final long MAX_RATE = UNITS_PER_TOKEN;
+
+    /** The catch-up window asked for at construction, kept so that {@link #setRate} can fit it to a new rate. */
+    private final long requestedCatchUpNanos;
+    // Not final: setRate changes them. Same single owner as everything else here.
+    /** Tokens per second, 0 (nothing passes) to MAX_RATE; 0 only through setRate. */
+    private long rate;
+    private long burst;
+    private long capacity;
     /** The catch-up window, shortened so that {@code catchUpNanos * rate} stays within MAX_CATCH_UP_UNITS. */
-    private final long catchUpNanos;
-    private final long catchUpUnits;
+    private long catchUpNanos;
+    private long catchUpUnits;
     private long available;
     private long lastRefillNanos;
     /** A request waits (refused, or marked) and nothing was granted since: time counts toward the catch-up. */
@@ -64,26 +76,98 @@ public final class TokenBucket {
      * @param nowNanos      the current monotonic time of the clock that will be passed to the bucket
      */
     public TokenBucket(long ratePerSecond, long burst, long catchUpNanos, long nowNanos) {
-        if (ratePerSecond < 1 || ratePerSecond > UNITS_PER_TOKEN) {
+        this(ratePerSecond, burst, catchUpNanos, nowNanos, true);
+    }
+
+    /**
+     * A bucket that catches up like {@link #TokenBucket(long, long, long, long)}, starting full or empty. An
+     * empty start suits a rate shared by many owners (an application's tasks): a task that restarts must not
+     * bring a fresh burst each time.
+     *
+     * @param ratePerSecond tokens added per second, 1 to 10<sup>9</sup> (0 is only taken by {@link #setRate})
+     * @param burst         the most tokens the bucket holds after an idle period, 1 to 10<sup>9</sup>
+     * @param catchUpNanos  the longest wait credited in full, at least 0 (0: none)
+     * @param nowNanos      the current monotonic time of the clock that will be passed to the bucket
+     * @param startFull     true to start with {@code burst} tokens, false to start with none
+     * @throws IllegalArgumentException if a value is out of range, naming it
+     */
+    public TokenBucket(long ratePerSecond, long burst, long catchUpNanos, long nowNanos, boolean startFull) {
+        if (ratePerSecond < 1 || ratePerSecond > MAX_RATE) {
             throw new IllegalArgumentException("rate must be between 1 and 1000000000 per second, was " + ratePerSecond);
         }
-        if (burst < 1 || burst > UNITS_PER_TOKEN) {
-            throw new IllegalArgumentException("burst must be between 1 and 1000000000, was " + burst);
-        }
+        checkBurst(burst);
         if (catchUpNanos < 0) {
             throw new IllegalArgumentException("catch-up window must be at least 0 ns, was " + catchUpNanos);
         }
-        this.rate = ratePerSecond;
-        this.burst = burst;
-        this.capacity = burst * UNITS_PER_TOKEN;
-        this.catchUpNanos = Math.min(catchUpNanos, MAX_CATCH_UP_UNITS / ratePerSecond);
-        this.catchUpUnits = this.catchUpNanos * ratePerSecond;
-        this.available = capacity;
+        this.requestedCatchUpNanos = catchUpNanos;
+        apply(ratePerSecond, burst);
+        this.available = startFull ? capacity : 0;
         this.lastRefillNanos = nowNanos;
     }
 
     /**
-     * Takes {@code tokens} if they are there; a refusal starts a wait (see the class comment).
+     * Changes the rate and the burst from {@code nowNanos} on. The tokens that accrued until then accrue at
+     * the old rate; after that the bucket holds at most the new burst, so a cut does not leave a large
+     * catch-up credit to be spent at once, and a debt stays a debt. A wait that was running restarts now,
+     * from what the bucket now holds, so the catch-up credits the new rate only. The catch-up window given at
+     * construction is kept (shortened for a large rate as at construction). A rate of 0 also empties the
+     * bucket: nothing passes until the rate is raised, and then the bucket fills at the new rate from
+     * empty. Setting the values the bucket already has changes nothing, so an allowance may be repeated
+     * freely without costing the owner its catch-up.
+     *
+     * @param ratePerSecond tokens added per second, 0 (nothing passes until raised) to 10<sup>9</sup>
+     * @param burst         the most tokens the bucket holds after an idle period, 1 to 10<sup>9</sup>
+     * @param nowNanos      the current monotonic time
+     * @throws IllegalArgumentException if a value is out of range, naming it; the bucket is then unchanged
+     */
+    public void setRate(long ratePerSecond, long burst, long nowNanos) {
+        checkSettable(ratePerSecond, burst);
+        if (ratePerSecond == rate && burst == this.burst) {
+            return;
+        }
+        refill(nowNanos);
+        apply(ratePerSecond, burst);
+        // At most the new capacity; for rate 0, nothing saved either (see the method comment). A debt stays.
+        available = Math.min(available, ratePerSecond == 0 ? 0 : capacity);
+        if (waiting) {
+            waitingSinceNanos = nowNanos;
+            waitingFromUnits = available;
+        }
+    }
+
+    /**
+     * Checks values for {@link #setRate} without applying them, so that several buckets can be changed
+     * together or not at all.
+     *
+     * @throws IllegalArgumentException if a value is out of range, naming it
+     */
+    static void checkSettable(long ratePerSecond, long burst) {
+        if (ratePerSecond < 0 || ratePerSecond > MAX_RATE) {
+            throw new IllegalArgumentException("rate must be between 0 (nothing passes) and 1000000000 per second, was "
+                    + ratePerSecond);
+        }
+        checkBurst(burst);
+    }
+
+    private static void checkBurst(long burst) {
+        if (burst < 1 || burst > UNITS_PER_TOKEN) {
+            throw new IllegalArgumentException("burst must be between 1 and 1000000000, was " + burst);
+        }
+    }
+
+    private void apply(long ratePerSecond, long burst) {
+        this.rate = ratePerSecond;
+        this.burst = burst;
+        this.capacity = burst * UNITS_PER_TOKEN;
+        // Rate 0 credits nothing, so the window needs no shortening (and must not divide by it).
+        this.catchUpNanos = ratePerSecond == 0 ? requestedCatchUpNanos
+                : Math.min(requestedCatchUpNanos, MAX_CATCH_UP_UNITS / ratePerSecond);
+        this.catchUpUnits = this.catchUpNanos * ratePerSecond;
+    }
+
+    /**
+     * Takes {@code tokens} if they are there; a refusal starts a wait (see the class comment). Always
+     * refused while the rate is 0, even a request for 0 tokens.
      *
      * @param tokens   how many, at least 0; more than the burst is granted only from a full bucket
      * @param nowNanos the current monotonic time
@@ -91,7 +175,7 @@ public final class TokenBucket {
      */
     public boolean tryAcquire(long tokens, long nowNanos) {
         refill(nowNanos);
-        if (available >= needed(tokens)) {
+        if (rate != 0 && available >= needed(tokens)) {
             available -= tokens * UNITS_PER_TOKEN;
             waiting = false;
             return true;
@@ -105,11 +189,11 @@ public final class TokenBucket {
      *
      * @param tokens   how many
      * @param nowNanos the current monotonic time
-     * @return true if {@link #tryAcquire} would succeed now
+     * @return true if {@link #tryAcquire} would succeed now; false while the rate is 0
      */
     public boolean canAcquire(long tokens, long nowNanos) {
         refill(nowNanos);
-        if (available >= needed(tokens)) {
+        if (rate != 0 && available >= needed(tokens)) {
             return true;
         }
         startWaiting(nowNanos, available);
@@ -158,10 +242,15 @@ public final class TokenBucket {
      *
      * @param tokens   how many
      * @param nowNanos the current monotonic time
-     * @return nanoseconds to wait, 0 if available now
+     * @return nanoseconds to wait, 0 if available now; {@link Long#MAX_VALUE} while the rate is 0, meaning
+     *         until the rate is raised (a duration to cap, never to add to a time)
      */
     public long nanosUntilAvailable(long tokens, long nowNanos) {
         refill(nowNanos);
+        if (rate == 0) {
+            startWaiting(nowNanos, available);
+            return Long.MAX_VALUE;
+        }
         long deficit = needed(tokens) - available;
         if (deficit <= 0) {
             return 0;
@@ -181,7 +270,7 @@ public final class TokenBucket {
         return Math.floorDiv(available, UNITS_PER_TOKEN);
     }
 
-    /** Tokens per second. */
+    /** Tokens per second now; 0 while nothing passes (see {@link #setRate}). */
     public long rate() {
         return rate;
     }
@@ -191,7 +280,7 @@ public final class TokenBucket {
         return burst;
     }
 
-    /** The longest wait credited in full, in nanoseconds; 0 for a classic bucket. */
+    /** The longest wait credited in full at the current rate, in nanoseconds; 0 for a classic bucket. */
     public long catchUpNanos() {
         return catchUpNanos;
     }
@@ -237,6 +326,9 @@ public final class TokenBucket {
         if (room <= 0) {
             // Above the ceiling: what a catch-up left once nothing waits any more is not kept while idle.
             available = ceiling;
+        } else if (rate == 0) {
+            // Nothing accrues (and room / rate would divide by zero).
+            return;
         } else {
             available = elapsed > room / rate ? ceiling : available + elapsed * rate;
         }
@@ -244,7 +336,7 @@ public final class TokenBucket {
 
     @Override
     public String toString() {
-        return "TokenBucket[rate=" + rate + "/s, burst=" + burst
+        return "TokenBucket[rate=" + rate + "/s" + (rate == 0 ? " (nothing passes)" : "") + ", burst=" + burst
                 + (catchUpNanos == 0 ? "" : ", catch-up " + catchUpNanos / 1_000_000 + " ms") + "]";
     }
 }
