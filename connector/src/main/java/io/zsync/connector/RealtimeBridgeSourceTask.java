@@ -12,6 +12,9 @@ import io.zsync.kafka.EmitCallbacks;
 import io.zsync.kafka.RateShare;
 import io.zsync.kafka.RecordIntake;
 import io.zsync.kafka.ZsyncConfig;
+import io.zsync.kafka.flow.Allowance;
+import io.zsync.kafka.flow.FlowJoiner;
+import io.zsync.kafka.flow.TaskFlow;
 import io.zsync.stream.Backpressure;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.Priority;
@@ -129,6 +132,9 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     private long lostDeadLetters;
     private final Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory;
     private final Function<Map<String, Object>, SourcePartitions.Counter> counterFactory;
+    private final FlowJoiner flowJoiner;
+    /** This task's part of the connector's flow budget (zsync.rate.scope=application), or null; stop reads it. */
+    private volatile TaskFlow flow;
 
     private TaskAssignment assignment;
     private List<String> sourceTopics;
@@ -158,7 +164,7 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
 
     /** Used by the worker. */
     public RealtimeBridgeSourceTask() {
-        this(TimeSource.system(), KafkaConsumer::new, SourcePartitions.Counter::admin);
+        this(TimeSource.system(), KafkaConsumer::new, SourcePartitions.Counter::admin, FlowJoiner.kafka());
     }
 
     /**
@@ -167,12 +173,15 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
      *
      * @param consumerFactory makes the source consumer from its settings
      * @param counterFactory  makes the partition counter from the source clients' settings
+     * @param flowJoiner      joins the connector's flow budget under zsync.rate.scope=application
      */
     RealtimeBridgeSourceTask(TimeSource clock, Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory,
-                             Function<Map<String, Object>, SourcePartitions.Counter> counterFactory) {
+                             Function<Map<String, Object>, SourcePartitions.Counter> counterFactory,
+                             FlowJoiner flowJoiner) {
         this.clock = clock;
         this.consumerFactory = consumerFactory;
         this.counterFactory = counterFactory;
+        this.flowJoiner = flowJoiner;
     }
 
     @Override
@@ -203,9 +212,18 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         Map<String, SourcePartitions.Topic> topics = admin.describe(sourceTopics, System.Logger.Level.WARNING);
         Map<String, Integer> counts = SourcePartitions.counts(topics);
         List<TopicPartition> partitions = assignment.partitions(sourceTopics, counts);
-        stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.task(), zsync,
-                assignment.rateShare(sourceTopics, counts));
+        RateShare share = zsync.rateScopeIsApplication() ? assignment.rateShare(sourceTopics, counts) : null;
+        stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.task(), zsync, share);
         metrics = registerMetrics(name, assignment.task());
+        if (share != null && (zsync.rateLimit() > 0 || zsync.rateBytes() > 0)) {
+            // The connector's budget is shared by demand through the control topic on the source cluster;
+            // the share by partitions is only the fallback for while that topic cannot be reached.
+            flow = flowJoiner.join(zsync.flowTopic(name), config.sourceClientSettings(), zsync, name,
+                    Integer.toString(assignment.task()), new Allowance(share.apportion(zsync.rateLimit()),
+                            share.apportion(zsync.rateBytes()), Allowance.Mode.FALLBACK));
+            flow.update(stream, clock.nanoTime());
+            metrics.flow(flow);
+        }
         if (partitions.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "zsync bridge: task {0} of {1} has no source partitions yet; it takes"
                     + " those the rule gives it within source.partitions.refresh.ms", assignment.task(),
@@ -362,15 +380,15 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     }
 
     /**
-     * The stream, with its share of an application-wide rate computed from the partitions at this moment:
-     * partitions this task takes later do not change it (a later issue replaces it with coordination). A
-     * task that reads nothing yet gets the least share (1 record/s, as {@link RateShare} gives).
+     * The stream. Under {@code zsync.rate.scope=application} its buckets start empty and its rates follow the
+     * connector's flow budget ({@link TaskFlow}); {@code share}, this task's part by source partitions at this
+     * moment, is what it falls back to while the control topic cannot be reached.
      */
-    private RealtimeStream buildStream(String name, ZsyncConfig zsync, RateShare application) {
-        RateShare share = zsync.rateScopeIsApplication() ? application : null;
+    private RealtimeStream buildStream(String name, ZsyncConfig zsync, RateShare share) {
         if (share != null) {
-            LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} of {1} source partitions: it delivers at most"
-                    + " {2} records/s and {3} bytes/s (0 = no limit; zsync.rate.scope=application)",
+            LOG.log(System.Logger.Level.INFO, "zsync bridge: task reads {0} of {1} source partitions: it shares the"
+                    + " connector''s budget by demand through the control topic, and falls back to {2} records/s and"
+                    + " {3} bytes/s while it cannot reach it (0 = no limit; zsync.rate.scope=application)",
                     share.owned(), share.total(), share.apportion(zsync.rateLimit()), share.apportion(zsync.rateBytes()));
         }
         long marginMs = config.deadlineMarginMs();
@@ -553,6 +571,9 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     }
 
     private void dispatch() {
+        if (flow != null) {
+            flow.update(stream, clock.nanoTime());
+        }
         // Bounded so that one batch's offsets stay small: each record of a partition in a batch adds a step
         // to the list its offsets share (see PartitionProgress); the rest leaves in the next poll.
         if (released < MAX_RECORDS_PER_POLL) {
@@ -645,6 +666,11 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
     @Override
     public void stop() {
         stopping = true;
+        TaskFlow f = flow;
+        if (f != null) {
+            // Its tombstone goes out now: the connector's other tasks take its allowance within an interval.
+            f.leave();
+        }
         if (watcher != null) {
             watcher.shutdownNow();
         }

@@ -2,6 +2,7 @@ package io.zsync.connector;
 
 import io.zsync.connector.bridge.SourcePartitions;
 import io.zsync.connector.bridge.TaskAssignment;
+import io.zsync.kafka.flow.FlowJoiner;
 import io.zsync.stream.ManualTimeSource;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -73,7 +74,7 @@ final class BridgeTaskHarness implements AutoCloseable {
             @Override
             public void close() {
             }
-        });
+        }, FlowJoiner.fallbackOnly());
         task.initialize(new SourceTaskContext() {
             @Override
             public Map<String, String> configs() {

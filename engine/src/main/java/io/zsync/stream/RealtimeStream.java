@@ -722,6 +722,27 @@ public final class RealtimeStream implements AutoCloseable {
         }
     }
 
+    /**
+     * Fills, for each priority level ({@link Priority#ordinal()}), how many messages the stream has accepted
+     * since it was built: the figure {@link StreamMetrics#accepted} has, without the rest of a metrics
+     * snapshot. Takes the lock and allocates nothing, so an owner can sample it often (an arrival rate).
+     *
+     * @param out receives the counts; length {@link Priority#COUNT}
+     * @throws IllegalArgumentException if {@code out} does not have length {@link Priority#COUNT}
+     */
+    public void accepted(long[] out) {
+        if (out.length != Priority.COUNT) {
+            throw new IllegalArgumentException("accepted needs an array of length Priority.COUNT=" + Priority.COUNT
+                    + ", was " + out.length);
+        }
+        lock.lock();
+        try {
+            System.arraycopy(accepted, 0, out, 0, Priority.COUNT);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A subscription queues {@code m}: one more reference, and under BLOCK one more placement. */
     void holdForSubscriber(StreamMessage m) {
         m.retainForStream(1);

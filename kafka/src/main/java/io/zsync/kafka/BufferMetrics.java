@@ -1,5 +1,8 @@
 package io.zsync.kafka;
 
+import io.zsync.kafka.flow.Allowance;
+import io.zsync.kafka.flow.FlowReport;
+import io.zsync.kafka.flow.TaskFlow;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.LatencySummary;
 import io.zsync.stream.Priority;
@@ -54,6 +57,12 @@ public final class BufferMetrics implements AutoCloseable {
     private final Sensor bufferBytes;
     private final Sensor[] p50;
     private final Sensor[] p99;
+    /** The application-wide flow budget's gauges, once {@link #flow} is called. */
+    private TaskFlow flow;
+    private Sensor flowAllowanceRecords;
+    private Sensor flowAllowanceBytes;
+    private Sensor flowMode;
+    private Sensor[] flowDemand;
     private long lastSnapshot = Long.MIN_VALUE;
     private long lastFlush = Long.MIN_VALUE;
     private long pendingIn;
@@ -130,6 +139,32 @@ public final class BufferMetrics implements AutoCloseable {
         return gauge("", metric, description, tags);
     }
 
+    /**
+     * Adds the gauges of this task's part of the application's flow budget ({@code zsync.rate.scope=application}),
+     * refreshed with the others: {@code flow-allowance-records} (records/s) and {@code flow-allowance-bytes}
+     * (bytes/s) this task may release, {@code flow-demand-records} (records/s, tagged by priority) it reported
+     * wanting, and {@code flow-mode} (0 waiting for its first allocation, 1 coordinated, 2 falling back to its
+     * share by input partitions).
+     *
+     * @param taskFlow the task's membership
+     */
+    public void flow(TaskFlow taskFlow) {
+        this.flow = taskFlow;
+        flowAllowanceRecords = gauge("flow-allowance-records", "records/s this task may release now, its part of the"
+                + " application's budget");
+        flowAllowanceBytes = gauge("flow-allowance-bytes", "bytes/s this task may release now, its part of the"
+                + " application's budget");
+        flowMode = gauge("flow-mode", "0: waiting for the first allocation, 1: coordinated, 2: fallback to the"
+                + " share by input partitions (the control topic cannot be reached)");
+        Priority[] levels = Priority.values();
+        flowDemand = new Sensor[levels.length];
+        for (Priority p : levels) {
+            flowDemand[p.ordinal()] = gauge(p.name().toLowerCase(Locale.ROOT) + ".", "flow-demand-records",
+                    "records/s this task reported wanting at this priority", with(tags, "priority", p.name()));
+        }
+        lastSnapshot = Long.MIN_VALUE;
+    }
+
     /** Hands pending counts to the sensors and refreshes the gauges from the engine, when due. */
     public void update(long nowNanos) {
         // A Kafka sensor takes a lock and reads the clock on every record(): counting here and handing the
@@ -148,6 +183,16 @@ public final class BufferMetrics implements AutoCloseable {
             LatencySummary l = m.latency(p);
             p50[p.ordinal()].record(l.p50Nanos() / 1e6);
             p99[p.ordinal()].record(l.p99Nanos() / 1e6);
+        }
+        if (flow != null) {
+            Allowance a = flow.allowance();
+            flowAllowanceRecords.record(a.records());
+            flowAllowanceBytes.record(a.bytes());
+            flowMode.record(a.mode().ordinal());
+            FlowReport demand = flow.demand();
+            for (Priority p : Priority.values()) {
+                flowDemand[p.ordinal()].record(demand.demandRecords(p.ordinal()));
+            }
         }
     }
 

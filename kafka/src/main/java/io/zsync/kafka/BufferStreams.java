@@ -42,8 +42,8 @@ public final class BufferStreams {
     /**
      * Builds the stream.
      *
-     * @param share            this task's share of the rate ({@code zsync.rate.scope=application}), or null
-     *                         for all of it
+     * @param share            this task's share of the rate by input partitions ({@code zsync.rate.scope=application}:
+     *                         the rates it starts with, empty, until its flow budget sets them), or null for all of it
      * @param deadlineMargin   a record is released only if its deadline is at least this far ahead, else it is
      *                         dead-lettered {@code EXPIRED} (see {@link ZsyncConfig#deadlineMarginMs})
      * @param dispatchInterval the longest the task's thread may go without dispatching while records wait
@@ -70,6 +70,10 @@ public final class BufferStreams {
         long bytes = share == null ? config.rateBytes() : share.apportion(config.rateBytes());
         if (rate > 0) {
             b.withRateLimit(rate, burst);
+        }
+        if (share != null) {
+            // One budget for the application: a task (re)start or rebalance must not add a burst each.
+            b.withRateStartingEmpty();
         }
         if (bytes > 0) {
             b.withByteRateLimit(bytes);

@@ -92,8 +92,26 @@ public final class ZsyncConfig extends AbstractConfig {
     private static final String RATE_BYTES_DOC = "Bytes per second delivered, each record counted at its size in"
             + " Kafka's record format (as zsync.buffer.max.bytes counts it); 0 means no limit.";
     public static final String RATE_SCOPE_CONFIG = "zsync.rate.scope";
-    private static final String RATE_SCOPE_DOC = "task: each task gets the configured rate; application: the rate"
-            + " is for the whole application, each task taking the share of input partitions it owns.";
+    private static final String RATE_SCOPE_DOC = "task: each task gets the configured rates; application: the rates"
+            + " (and the burst) are one budget for the whole application (a Streams application.id and processor, or a"
+            + " connector), shared by all its tasks on all instances through a control topic"
+            + " (zsync.flow.topic): every zsync.flow.interval.ms each task publishes what it wants per priority level,"
+            + " and the budget goes to CRITICAL records anywhere first, then HIGH, NORMAL and LOW, by demand within a"
+            + " level. Tasks start with nothing and get their part within about two intervals. A task whose process"
+            + " cannot reach the control topic takes its share by input partitions, with a warning.";
+    public static final String FLOW_INTERVAL_MS_CONFIG = "zsync.flow.interval.ms";
+    private static final String FLOW_INTERVAL_MS_DOC = "With zsync.rate.scope=application: how often each instance"
+            + " publishes its tasks' demand and recomputes their allowances, ms. A CRITICAL record on a task that had"
+            + " no allowance waits about this long; a task that stops reporting for 4 intervals (at least 1 s, on the"
+            + " broker's clock) is dropped and its allowance goes to the others.";
+    public static final String FLOW_TOPIC_CONFIG = "zsync.flow.topic";
+    private static final String FLOW_TOPIC_DOC = "With zsync.rate.scope=application: the control topic (compacted, 1"
+            + " partition, LogAppendTime; created if missing, which needs the Create ACL, and read and written by"
+            + " every instance). Empty (default): <application.id>-zsync-flow for a Streams app,"
+            + " <connector name>-zsync-flow for the bridge.";
+    public static final String FLOW_REPLICATION_FACTOR_CONFIG = "zsync.flow.topic.replication.factor";
+    private static final String FLOW_REPLICATION_FACTOR_DOC = "The control topic's replication factor when zsync"
+            + " creates it; -1 (default) for the broker's default.replication.factor.";
 
     public static final String DLQ_TOPIC_CONFIG = "zsync.dlq.topic";
     private static final String DLQ_TOPIC_DOC = "Topic for dead letters. Empty (default): the output topic name + .dlq.";
@@ -167,7 +185,19 @@ public final class ZsyncConfig extends AbstractConfig {
                 .define(RATE_BYTES_CONFIG, Type.LONG, 0L, ConfigDef.Range.between(0, 1_000_000_000L), Importance.MEDIUM,
                         RATE_BYTES_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT, "Bytes/s")
                 .define(RATE_SCOPE_CONFIG, Type.STRING, "task", oneOf("task", "application"),
-                        Importance.MEDIUM, RATE_SCOPE_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT, "Rate scope");
+                        Importance.MEDIUM, RATE_SCOPE_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT, "Rate scope")
+                .define(FLOW_INTERVAL_MS_CONFIG, Type.LONG, 250L, ConfigDef.Range.between(20, 60_000),
+                        Importance.LOW, FLOW_INTERVAL_MS_DOC, GROUP_RATE, ++order, ConfigDef.Width.SHORT,
+                        "Flow interval (ms)")
+                .define(FLOW_TOPIC_CONFIG, Type.STRING, "", TopicNames.nameOrEmpty(), Importance.LOW,
+                        FLOW_TOPIC_DOC, GROUP_RATE, ++order, ConfigDef.Width.MEDIUM, "Flow control topic")
+                .define(FLOW_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, ConfigDef.LambdaValidator.with(
+                        (key, value) -> {
+                            if (value != null && (Short) value != -1 && (Short) value < 1) {
+                                throw new ConfigException(key, value, "must be -1 (the broker's default) or at least 1");
+                            }
+                        }, () -> "-1, or 1 to 32767"), Importance.LOW, FLOW_REPLICATION_FACTOR_DOC, GROUP_RATE,
+                        ++order, ConfigDef.Width.SHORT, "Flow topic replication");
         order = 0;
         def.define(DLQ_TOPIC_CONFIG, Type.STRING, "", TopicNames.nameOrEmpty(), Importance.HIGH, DLQ_TOPIC_DOC,
                         GROUP_DLQ, ++order,
@@ -274,6 +304,22 @@ public final class ZsyncConfig extends AbstractConfig {
     /** Whether {@value #RATE_SCOPE_CONFIG} is {@code application}. */
     public boolean rateScopeIsApplication() {
         return getString(RATE_SCOPE_CONFIG).trim().equalsIgnoreCase("application");
+    }
+
+    /** {@value #FLOW_INTERVAL_MS_CONFIG}, ms. */
+    public long flowIntervalMs() {
+        return getLong(FLOW_INTERVAL_MS_CONFIG);
+    }
+
+    /** {@value #FLOW_TOPIC_CONFIG}, or {@code owner + "-zsync-flow"} when empty. */
+    public String flowTopic(String owner) {
+        String topic = getString(FLOW_TOPIC_CONFIG).trim();
+        return topic.isEmpty() ? owner + "-zsync-flow" : topic;
+    }
+
+    /** {@value #FLOW_REPLICATION_FACTOR_CONFIG}; -1 for the broker's default. */
+    public short flowReplicationFactor() {
+        return getShort(FLOW_REPLICATION_FACTOR_CONFIG);
     }
 
     /** {@value #DLQ_TOPIC_CONFIG}, or {@code outputTopic + ".dlq"} when empty. */

@@ -105,6 +105,6 @@ class ZsyncConfigTest {
             assertTrue(rst.contains(key), key);
             assertFalse(ZsyncConfig.CONFIG_DEF.configKeys().get(key).documentation.isBlank(), key);
         }
-        assertEquals(16, ZsyncConfig.CONFIG_DEF.names().size());
+        assertEquals(19, ZsyncConfig.CONFIG_DEF.names().size());
     }
 }

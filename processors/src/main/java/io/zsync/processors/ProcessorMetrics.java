@@ -1,6 +1,7 @@
 package io.zsync.processors;
 
 import io.zsync.kafka.BufferMetrics;
+import io.zsync.kafka.flow.TaskFlow;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.RealtimeStream;
 import java.util.LinkedHashMap;
@@ -37,8 +38,11 @@ final class ProcessorMetrics {
         restored = buffer.gauge("restored-records", "records this task restored from its changelog at start");
     }
 
-    ProcessorMetrics(ProcessorContext<?, ?> context, String processor, RealtimeStream stream) {
+    ProcessorMetrics(ProcessorContext<?, ?> context, String processor, RealtimeStream stream, TaskFlow flow) {
         this(context, processor, context.metrics(), stream);
+        if (flow != null) {
+            buffer.flow(flow);
+        }
     }
 
     void recordIn() {

@@ -7,6 +7,9 @@ import io.zsync.kafka.RateShare;
 import io.zsync.kafka.RecordIntake;
 import io.zsync.kafka.RecordSize;
 import io.zsync.kafka.ZsyncConfig;
+import io.zsync.kafka.flow.Allowance;
+import io.zsync.kafka.flow.FlowJoiner;
+import io.zsync.kafka.flow.TaskFlow;
 import io.zsync.stream.Backpressure;
 import io.zsync.stream.DeadLetterReason;
 import io.zsync.stream.RealtimeStream;
@@ -95,6 +98,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     /** With zsync.rate.scope=application, the topics whose partitions divide the rate; empty otherwise. */
     private final List<String> rateShareTopics;
     private final PartitionCounts partitionCounts;
+    private final FlowJoiner flowJoin;
 
     private ProcessorContext<byte[], byte[]> context;
     /** Built at init: they size records against the producer's and the topics' limits. */
@@ -104,6 +108,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     private RealtimeStream stream;
     private Cancellable punctuator;
     private ProcessorMetrics metrics;
+    /** This task's part of the application's flow budget (zsync.rate.scope=application), or null. */
+    private TaskFlow flow;
     private long nextSequence;
     /** zsync.block.max.ms, or less under exactly-once when it is the default: see ZsyncStreams.validate. */
     private long blockMaxMs;
@@ -128,7 +134,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     RealtimeBufferProcessor(String name, String storeName, ZsyncConfig config, String outputChild,
                             String deadLetterChild, ProcessorClock clock, List<String> rateShareTopics,
-                            PartitionCounts partitionCounts, String outputTopic, TopicLimits topicLimits) {
+                            PartitionCounts partitionCounts, String outputTopic, TopicLimits topicLimits,
+                            FlowJoiner flowJoin) {
         this.name = name;
         this.storeName = storeName;
         this.config = config;
@@ -141,6 +148,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.topicLimits = topicLimits;
         this.rateShareTopics = rateShareTopics;
         this.partitionCounts = partitionCounts;
+        this.flowJoin = flowJoin;
     }
 
     @Override
@@ -170,9 +178,19 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.store = context.getStateStore(storeName);
         // A quiet task dispatches once per poll.ms: the rate limit makes up for that long a wait.
         Duration pollInterval = Duration.ofMillis(ZsyncStreams.pollMs(appConfigs));
-        this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, rateShare(context),
+        RateShare share = rateShare(context);
+        this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, share,
                 Duration.ofMillis(marginMs), pollInterval, callbacks);
-        this.metrics = new ProcessorMetrics(context, name, stream);
+        if (share != null) {
+            // The budget is shared by demand through the control topic; the partition share is only the
+            // fallback for while that topic cannot be reached.
+            this.flow = flowJoin.join(config.flowTopic(String.valueOf(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG))),
+                    new StreamsConfig(appConfigs).getAdminConfigs("zsync-flow"), config, name, context.taskId().toString(),
+                    new Allowance(
+                    share.apportion(config.rateLimit()), share.apportion(config.rateBytes()), Allowance.Mode.FALLBACK));
+            flow.update(stream, clock.nanoTime());
+        }
+        this.metrics = new ProcessorMetrics(context, name, stream, flow);
 
         // Processors are initialised after their stores are restored: what is in the store now is what an
         // earlier incarnation of this task had buffered. Forwarding is not allowed in init, so the records
@@ -286,12 +304,14 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             limits.append(limits.length() > 0 ? " and " : "").append(share.apportion(config.rateBytes()))
                     .append(" of ").append(config.rateBytes()).append(" bytes/s");
         }
-        LOG.log(System.Logger.Level.INFO, "zsync: task {0} ({1}) reads {2}: it delivers at most {3}"
-                + " (zsync.rate.scope=application)", context.taskId(), name, share, limits);
+        LOG.log(System.Logger.Level.INFO, "zsync: task {0} ({1}) reads {2}: it shares the application''s budget by"
+                + " demand through the control topic {3}, and falls back to {4} while it cannot reach it"
+                + " (zsync.rate.scope=application)", context.taskId(), name, share,
+                config.flowTopic(String.valueOf(context.appConfigs().get(StreamsConfig.APPLICATION_ID_CONFIG))), limits);
         if (config.rateLimit() > 0 && config.rateLimit() < share.total()) {
             LOG.log(System.Logger.Level.WARNING, "zsync: zsync.rate.limit={0} is below the {1} input partitions it"
-                    + " is divided among; each task delivers at least 1 record/s, so the application may deliver"
-                    + " up to {1}/s", config.rateLimit(), share.total());
+                    + " is divided among; while the control topic cannot be reached each task falls back to at least 1"
+                    + " record/s, so the application may then deliver up to {1}/s", config.rateLimit(), share.total());
         }
         return share;
     }
@@ -452,6 +472,9 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
     }
 
     private int dispatch() {
+        if (flow != null) {
+            flow.update(stream, clock.nanoTime());
+        }
         int n = stream.dispatch(Integer.MAX_VALUE);
         rethrowEmitFailure();
         return n;
@@ -610,6 +633,11 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
         if (metrics != null) {
             metrics.close();
+        }
+        if (flow != null) {
+            // Its tombstone goes out now: the others take its allowance within an interval.
+            flow.leave();
+            flow = null;
         }
         if (stream != null) {
             long buffered = stream.metrics().bufferedRecords() + restored.size();

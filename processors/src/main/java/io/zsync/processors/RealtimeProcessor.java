@@ -1,6 +1,7 @@
 package io.zsync.processors;
 
 import io.zsync.kafka.ZsyncConfig;
+import io.zsync.kafka.flow.FlowJoiner;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
     private final String outputTopic;
     private final PartitionCounts partitionCounts;
     private final TopicLimits topicLimits;
+    private final FlowJoiner flowJoin;
 
     /**
      * @param name            the processor's name; the buffer store is {@code name + "-buffer"}
@@ -56,12 +58,12 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      */
     public RealtimeProcessor(String name, Map<String, ?> zsyncConfig, String outputChild, String deadLetterChild) {
         this(name, new ZsyncConfig(zsyncConfig), outputChild, deadLetterChild, ProcessorClock.system(), List.of(),
-                null, PartitionCounts.admin(), TopicLimits.admin());
+                null, PartitionCounts.admin(), TopicLimits.admin(), FlowJoiner.kafka());
     }
 
     private RealtimeProcessor(String name, ZsyncConfig config, String outputChild, String deadLetterChild,
                               ProcessorClock clock, List<String> inputTopics, String outputTopic,
-                              PartitionCounts partitionCounts, TopicLimits topicLimits) {
+                              PartitionCounts partitionCounts, TopicLimits topicLimits, FlowJoiner flowJoin) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = config;
         if (outputChild == null || deadLetterChild == null || outputChild.equals(deadLetterChild)) {
@@ -75,6 +77,7 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
         this.outputTopic = outputTopic;
         this.partitionCounts = Objects.requireNonNull(partitionCounts, "partitionCounts");
         this.topicLimits = Objects.requireNonNull(topicLimits, "topicLimits");
+        this.flowJoin = Objects.requireNonNull(flowJoin, "flowJoin");
     }
 
     /**
@@ -85,7 +88,7 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      */
     public RealtimeProcessor withClock(ProcessorClock clock) {
         return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, outputTopic,
-                partitionCounts, topicLimits);
+                partitionCounts, topicLimits, flowJoin);
     }
 
     /**
@@ -97,7 +100,7 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      */
     public RealtimeProcessor withInputTopics(Collection<String> topics) {
         return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, List.copyOf(topics),
-                outputTopic, partitionCounts, topicLimits);
+                outputTopic, partitionCounts, topicLimits, flowJoin);
     }
 
     /**
@@ -112,7 +115,7 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
      */
     public RealtimeProcessor withOutputTopic(String topic) {
         return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics,
-                Objects.requireNonNull(topic, "topic"), partitionCounts, topicLimits);
+                Objects.requireNonNull(topic, "topic"), partitionCounts, topicLimits, flowJoin);
     }
 
     /** The output topic, if known (null otherwise). */
@@ -123,13 +126,19 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
     /** The same processor with another partition-count lookup, for tests without a broker. */
     RealtimeProcessor withPartitionCounts(PartitionCounts counts) {
         return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, outputTopic,
-                counts, topicLimits);
+                counts, topicLimits, flowJoin);
     }
 
     /** The same processor with another topic-limit lookup, for tests without a broker. */
     RealtimeProcessor withTopicLimits(TopicLimits limits) {
         return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, outputTopic,
-                partitionCounts, limits);
+                partitionCounts, limits, flowJoin);
+    }
+
+    /** The same processor with another way to join the application's flow budget, for tests without a broker. */
+    RealtimeProcessor withFlowJoiner(FlowJoiner join) {
+        return new RealtimeProcessor(name, config, outputChild, deadLetterChild, clock, inputTopics, outputTopic,
+                partitionCounts, topicLimits, join);
     }
 
     /** The topics feeding this processor, if known (empty otherwise). */
@@ -177,6 +186,7 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
     @Override
     public Processor<byte[], byte[], byte[], byte[]> get() {
         return new RealtimeBufferProcessor(name, storeName(), config, outputChild, deadLetterChild, clock,
-                config.rateScopeIsApplication() ? inputTopics : List.of(), partitionCounts, outputTopic, topicLimits);
+                config.rateScopeIsApplication() ? inputTopics : List.of(), partitionCounts, outputTopic, topicLimits,
+                flowJoin);
     }
 }

@@ -81,7 +81,7 @@ class HostileInputTest {
         ManualTimeSource time = new ManualTimeSource(1_764_460_800_000_000L);
         RealtimeBufferProcessor p = new RealtimeBufferProcessor("z", "z-buffer", new ZsyncConfig(Map.of()), "o", "d",
                 ProcessorClock.manual(time), List.of(), PartitionCounts.fixed(Map.of()), null,
-                TopicLimits.fixed(Map.of()));
+                TopicLimits.fixed(Map.of()), io.zsync.kafka.flow.FlowJoiner.fallbackOnly());
         p.init(context);
         context.scheduledPunctuators().get(0).getPunctuator().punctuate(0);
 
@@ -247,7 +247,7 @@ class HostileInputTest {
         MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>(props);
         RealtimeBufferProcessor p = new RealtimeBufferProcessor("z", "z-buffer", new ZsyncConfig(Map.of()), "o", "d",
                 ProcessorClock.system(), List.of(), PartitionCounts.fixed(Map.of()), null,
-                TopicLimits.fixed(Map.of()));
+                TopicLimits.fixed(Map.of()), io.zsync.kafka.flow.FlowJoiner.fallbackOnly());
         ConfigException atInit = assertThrows(ConfigException.class, () -> p.init(context));
         assertTrue(atInit.getMessage().contains("processing.exception.handler"), atInit.getMessage());
         ZsyncStreams.validate(Map.of(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,

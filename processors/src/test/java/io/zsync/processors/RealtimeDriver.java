@@ -1,5 +1,6 @@
 package io.zsync.processors;
 
+import io.zsync.kafka.flow.FlowJoiner;
 import io.zsync.stream.ManualTimeSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -87,7 +88,9 @@ final class RealtimeDriver implements AutoCloseable {
         ProcessorClock clock = perRead.isZero() ? ProcessorClock.manual(time) : ticking(time, perRead);
         RealtimeProcessor zsyncProcessor = ZsyncStreams.processor("zsync", settings)
                 .withClock(clock).withPartitionCounts(PartitionCounts.fixed(partitionCounts))
-                .withTopicLimits(TopicLimits.fixed(topicLimits));
+                .withTopicLimits(TopicLimits.fixed(topicLimits))
+                // No control topic here: an application-wide rate keeps the task's share by input partitions.
+                .withFlowJoiner(FlowJoiner.fallbackOnly());
         Topology topology = storeAtStart == null
                 ? ZsyncStreams.addTo(new Topology(), zsyncProcessor, List.of("in"), "out")
                 : prefilled(zsyncProcessor.withInputTopics(List.of("in")), storeAtStart);
