@@ -9,9 +9,11 @@ import io.zsync.stream.RealtimeStream;
  * computes the other.
  *
  * <p><b>Demand.</b> Every half interval the task's thread measures, per priority level, the records (and
- * bytes) that arrived per second since the last measurement plus those waiting in its buffer, as if to be
- * released within a second: {@code demand = arrivals/s + waiting}. Arrivals keep a task that keeps up from
- * reporting nothing (and losing its allowance); the waiting records let a backlog claim unused budget.
+ * bytes) that arrived per second since the last measurement, plus those waiting in its buffer as if to be
+ * released within one interval: {@code demand = arrivals/s + waiting × (1 s / interval)}. Arrivals keep a
+ * task that keeps up from reporting nothing (and losing its allowance); the waiting records let a backlog
+ * claim unused budget. Draining the waiting records within an interval rather than a second keeps the tail
+ * of a backlog from leaving ever more slowly while the budget goes to tasks that have nothing to send.
  *
  * <p><b>Threads and memory ordering.</b> Two threads share this object: the task's own thread (Kafka
  * Streams' stream thread, or Connect's task thread), which calls {@link #update}, and the coordinator's
@@ -32,6 +34,8 @@ public final class TaskFlow {
     private final long budgetBurst;
     private final Allowance fallback;
     private final long measureIntervalNanos;
+    /** How many intervals fit in a second, at least 1: what a waiting record counts for in records/s. */
+    private final long intervalsPerSecond;
 
     private volatile FlowReport demand;
     private volatile Allowance allowance = Allowance.WAITING;
@@ -58,6 +62,7 @@ public final class TaskFlow {
         this.budgetBurst = budgetBurst;
         this.fallback = fallback;
         this.measureIntervalNanos = Math.max(1, intervalNanos / 2);
+        this.intervalsPerSecond = Math.max(1, 1_000_000_000L / Math.max(1, intervalNanos));
         this.demand = FlowReport.idle(scope, budgetRecords, budgetBytes);
     }
 
@@ -108,8 +113,10 @@ public final class TaskFlow {
             }
             long arrivals = measured && elapsed > 0
                     ? Math.max(0, accepted[level] - acceptedBefore[level]) * 1_000_000_000L / elapsed : 0;
-            records[level] = Math.min(FlowAllocation.MAX_BUDGET, arrivals + pendingRecords[level]);
-            bytes[level] = Math.min(FlowAllocation.MAX_BUDGET, saturatedProduct(arrivals, averageBytes[level]) + pendingBytes[level]);
+            records[level] = Math.min(FlowAllocation.MAX_BUDGET,
+                    arrivals + saturatedProduct(pendingRecords[level], intervalsPerSecond));
+            bytes[level] = Math.min(FlowAllocation.MAX_BUDGET, saturatedProduct(arrivals, averageBytes[level])
+                    + saturatedProduct(pendingBytes[level], intervalsPerSecond));
             acceptedBefore[level] = accepted[level];
         }
         measured = true;

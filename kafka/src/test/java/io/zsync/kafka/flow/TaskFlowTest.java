@@ -58,12 +58,13 @@ class TaskFlowTest {
             clock.advance(Duration.ofMillis(200));
             flow.update(s, clock.nanoTime());
             FlowReport r = flow.demand();
-            // arrivals: 40 / 0.2 s = 200/s, plus 40 waiting; CRITICAL 50/s plus 10.
-            assertEquals(240, r.demandRecords(Priority.LOW.ordinal()));
-            assertEquals(60, r.demandRecords(Priority.CRITICAL.ordinal()));
+            // LOW: arrivals 40 / 0.2 s = 200/s, plus 40 waiting to leave within the 250 ms interval, 160/s.
+            // CRITICAL: 50/s plus 10 waiting, 40/s.
+            assertEquals(360, r.demandRecords(Priority.LOW.ordinal()));
+            assertEquals(90, r.demandRecords(Priority.CRITICAL.ordinal()));
             assertEquals(0, r.demandRecords(Priority.NORMAL.ordinal()));
-            assertEquals(240 * 100, r.demandBytes(Priority.LOW.ordinal()));
-            assertEquals(60 * 50, r.demandBytes(Priority.CRITICAL.ordinal()));
+            assertEquals(360 * 100, r.demandBytes(Priority.LOW.ordinal()));
+            assertEquals(90 * 50, r.demandBytes(Priority.CRITICAL.ordinal()));
             assertEquals(0, s.dispatch(1_000), "waiting for its first allocation: nothing leaves");
         }
     }
@@ -80,7 +81,8 @@ class TaskFlowTest {
             assertSame(first, flow.demand(), "100 ms is less than half of 250 ms");
             clock.advance(Duration.ofMillis(25));
             flow.update(s, clock.nanoTime());
-            assertEquals(1 + 8, flow.demand().demandRecords(Priority.LOW.ordinal()), "1 waiting, 1 in 125 ms");
+            assertEquals(4 + 8, flow.demand().demandRecords(Priority.LOW.ordinal()),
+                    "1 waiting (within 250 ms: 4/s), 1 arrived in 125 ms (8/s)");
         }
     }
 
