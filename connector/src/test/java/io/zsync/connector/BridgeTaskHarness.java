@@ -38,6 +38,8 @@ final class BridgeTaskHarness implements AutoCloseable {
     final List<TopicPartition> partitions;
     MockConsumer<byte[], byte[]> consumer;
     RealtimeBridgeSourceTask task;
+    /** How the next {@link #start} joins the connector's flow budget (zsync.rate.scope=application). */
+    private FlowJoiner flowJoiner = FlowJoiner.fallbackOnly();
     private long written;
 
     BridgeTaskHarness(int partitionCount) {
@@ -45,6 +47,15 @@ final class BridgeTaskHarness implements AutoCloseable {
         for (int p = 0; p < partitionCount; p++) {
             partitions.add(new TopicPartition(SOURCE, p));
         }
+    }
+
+    /**
+     * How tasks started from now on join the flow budget; without this, each keeps its share by partitions
+     * ({@link FlowJoiner#fallbackOnly}), as it does while the control topic cannot be reached.
+     */
+    BridgeTaskHarness flow(FlowJoiner joiner) {
+        flowJoiner = joiner;
+        return this;
     }
 
     /** Starts a task, as a (re)start of the worker does, on the offsets stored so far. */
@@ -74,7 +85,7 @@ final class BridgeTaskHarness implements AutoCloseable {
             @Override
             public void close() {
             }
-        }, FlowJoiner.fallbackOnly());
+        }, flowJoiner);
         task.initialize(new SourceTaskContext() {
             @Override
             public Map<String, String> configs() {

@@ -9,12 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zsync.connector.bridge.BridgeRecord;
 import io.zsync.kafka.ZsyncHeaders;
+import io.zsync.kafka.flow.Allowance;
+import io.zsync.kafka.flow.FlowJoiner;
+import io.zsync.kafka.flow.TaskFlow;
+import io.zsync.stream.Priority;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -371,5 +376,110 @@ class BridgeTaskTest {
         javax.management.ObjectName name = new javax.management.ObjectName(
                 "kafka.connect:type=zsync,connector=harness,task=0");
         return ((Number) server.getAttribute(name, "records-out-total")).doubleValue();
+    }
+
+    /** Issue 20: the connector's budget is 1,000/s; a task under zsync.rate.scope=application. */
+    private static Map<String, String> applicationScope() {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("zsync.rate.scope", "application");
+        settings.put("zsync.rate.limit", "1000");
+        settings.put("zsync.rate.burst", "100");
+        settings.put("zsync.buffer.max.records", "100000");
+        return settings;
+    }
+
+    /** Polls every 100 ms of the task's clock for {@code millis}, and counts what the task returned. */
+    private static int releasedOver(BridgeTaskHarness h, long millis) throws Exception {
+        int released = 0;
+        for (long t = 0; t < millis; t += 100) {
+            h.clock.advance(Duration.ofMillis(100));
+            released += h.poll().size();
+        }
+        return released;
+    }
+
+    /**
+     * Issue 20: under zsync.rate.scope=application the task releases at the allowance its coordinator sets
+     * (200/s here), not at the connector's 1,000/s it would take alone, and reports what it holds as demand.
+     */
+    @Test
+    void underApplicationScopeTheTaskReleasesAtItsCoordinatedAllowance() throws Exception {
+        AtomicReference<TaskFlow> joined = new AtomicReference<>();
+        FlowJoiner fixed = FlowJoiner.fixed(new Allowance(200, 0, Allowance.Mode.COORDINATED));
+        FlowJoiner recording = (topic, clients, config, scope, task, fallback) -> {
+            assertEquals("harness-zsync-flow", topic, "the connector's control topic");
+            assertEquals("unused:9092", clients.get("bootstrap.servers"), "on the source cluster");
+            assertEquals(new Allowance(1000, 0, Allowance.Mode.FALLBACK), fallback, "one partition of one: all of it");
+            TaskFlow flow = fixed.join(topic, clients, config, scope, task, fallback);
+            joined.set(flow);
+            return flow;
+        };
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).flow(recording).start(applicationScope())) {
+            for (long o = 0; o < 2_000; o++) {
+                h.add(0, o, null, bytes("v" + o), null);
+            }
+            assertEquals(0, h.poll().size(), "the bucket starts empty");
+            assertEquals(200, releasedOver(h, 1_000), "200/s for 1 s");
+            assertEquals(400, releasedOver(h, 2_000), "200/s for 2 s");
+            TaskFlow flow = joined.get();
+            assertEquals("harness", flow.demand().scope());
+            assertTrue(flow.demand().demandRecords(Priority.NORMAL.ordinal()) >= 2_000 - 600,
+                    "at least what waits: " + flow.demand());
+            assertEquals(0, flow.demand().demandRecords(Priority.CRITICAL.ordinal()));
+        }
+    }
+
+    /** Issue 20: a task not yet allotted anything by its coordinator releases nothing, however long it waits. */
+    @Test
+    void aTaskWaitingForItsFirstAllocationReleasesNothing() throws Exception {
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).flow(FlowJoiner.fixed(Allowance.WAITING))
+                .start(applicationScope())) {
+            for (long o = 0; o < 100; o++) {
+                h.add(0, o, null, bytes("v" + o), null);
+            }
+            assertEquals(0, releasedOver(h, 2_000));
+        }
+    }
+
+    /**
+     * Issue 20, row d: under zsync.rate.scope=application the task's bucket starts empty on every start, so a
+     * restart or rebalance adds no burst above the connector's rate; under task scope it starts with the burst.
+     */
+    @Test
+    void underApplicationScopeEveryStartBeginsWithAnEmptyBucket() throws Exception {
+        Map<String, String> taskScope = new HashMap<>(applicationScope());
+        taskScope.put("zsync.rate.scope", "task");
+        assertEquals(100, releasedAtStart(new BridgeTaskHarness(1), taskScope), "task scope: the burst at once");
+        for (FlowJoiner joiner : List.of(FlowJoiner.fallbackOnly(),
+                FlowJoiner.fixed(new Allowance(1000, 0, Allowance.Mode.COORDINATED)))) {
+            BridgeTaskHarness h = new BridgeTaskHarness(1).flow(joiner);
+            assertEquals(0, releasedAtStart(h, applicationScope()), "first start");
+            // Restarted (a rebalance, a rolling bounce) on what was committed: empty again.
+            assertEquals(0, releasedAtStart(h, applicationScope()), "restart");
+            h.start(applicationScope());
+            for (long o = 0; o < 1_000; o++) {
+                h.add(0, o, null, bytes("v" + o), null);
+            }
+            assertEquals(0, h.poll().size());
+            assertEquals(100, releasedOver(h, 100), "then the rate: 1,000/s for 100 ms");
+            h.close();
+        }
+    }
+
+    /** Starts the task, gives it 1,000 records, and counts what its first poll returns, before any time passes. */
+    private static int releasedAtStart(BridgeTaskHarness h, Map<String, String> settings) throws Exception {
+        h.start(settings);
+        try {
+            for (long o = 0; o < 1_000; o++) {
+                h.add(0, o, null, bytes("v" + o), null);
+            }
+            List<SourceRecord> out = h.poll();
+            for (SourceRecord r : out) {
+                h.written(r, true);
+            }
+            return out.size();
+        } finally {
+            h.stop();
+        }
     }
 }

@@ -193,6 +193,15 @@ final class WorkerProcess implements AutoCloseable {
         }
     }
 
+    /** Deletes a connector; its tasks stop. */
+    void deleteConnector(String name) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(rest + "/connectors/" + name))
+                .timeout(Duration.ofSeconds(60)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException("DELETE connector " + name + ": " + r.statusCode() + " " + r.body());
+        }
+    }
+
     /** Waits until the connector and {@code tasks} tasks run. */
     void awaitRunning(String name, int tasks) throws Exception {
         long end = System.currentTimeMillis() + 90_000;
