@@ -59,7 +59,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class FlowCoordinator implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FlowCoordinator.class.getName());
     private static final long SET_UP_TIMEOUT_MS = 30_000;
-    private static final boolean TRACE = System.getenv("ZSYNC_FLOW_TRACE") != null;
 
     private final String topic;
     private final Map<String, Object> clientConfigs;
@@ -410,11 +409,6 @@ public final class FlowCoordinator implements AutoCloseable {
             Allowance a = split.get(t.key());
             // Not read back yet (the task just joined): nothing until it is, so a new task adds no burst.
             t.allow(a == null ? Allowance.WAITING : a);
-            if (TRACE) {
-                System.err.println("FLOWTRACE " + System.currentTimeMillis() + " " + t.key() + " demand "
-                        + java.util.Arrays.toString(t.demand().demandRecords()) + " allow " + t.allowance()
-                        + " live " + table.tasks(t.scope()));
-            }
         }
     }
 

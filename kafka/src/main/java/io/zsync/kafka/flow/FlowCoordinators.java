@@ -16,6 +16,13 @@ public final class FlowCoordinators {
     private final Map<String, FlowCoordinator> coordinators = new HashMap<>();
     private final FlowCoordinator.Registry registry = this::retire;
 
+    /**
+     * A registry of its own: its coordinators are members apart from the process's. For tests and harnesses
+     * that run several members of one application in one JVM; tasks use {@link #process()}.
+     */
+    public FlowCoordinators() {
+    }
+
     /** The registry of this process (class loader). */
     public static FlowCoordinators process() {
         return PROCESS;
