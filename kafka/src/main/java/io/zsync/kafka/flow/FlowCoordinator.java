@@ -68,6 +68,8 @@ public final class FlowCoordinator implements AutoCloseable {
     private final long fallbackAfterNanos;
     private final String member = UUID.randomUUID().toString().substring(0, 8);
     private final Set<TaskFlow> tasks = ConcurrentHashMap.newKeySet();
+    /** Joins so far; under the registry's lock. */
+    private long joins;
     private final FlowTable table = new FlowTable();
     private final Thread thread;
     private final Registry registry;
@@ -140,7 +142,10 @@ public final class FlowCoordinator implements AutoCloseable {
      */
     TaskFlow join(String scope, String task, long budgetRecords, long budgetBytes, long budgetBurst,
                   Allowance fallback) {
-        TaskFlow flow = new TaskFlow(this::wake, FlowReport.key(member, scope, task), scope, task, budgetRecords,
+        // One key per incarnation: a task closed and initialised again (a revived task) must not have its new
+        // report and its old tombstone race under one key.
+        TaskFlow flow = new TaskFlow(this::wake, FlowReport.key(member, scope, task) + "#" + (++joins), scope, task,
+                budgetRecords,
                 budgetBytes, budgetBurst, fallback, intervalNanos);
         if (inFallback) {
             flow.allow(fallback);
@@ -167,7 +172,11 @@ public final class FlowCoordinator implements AutoCloseable {
     void wake() {
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
-            c.wakeup();
+            try {
+                c.wakeup();
+            } catch (RuntimeException e) {
+                // Closed meanwhile (the coordinator stopped): nothing to wake.
+            }
         }
     }
 
@@ -416,8 +425,10 @@ public final class FlowCoordinator implements AutoCloseable {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
-        if (consumer != null) {
-            consumer.close(Duration.ofSeconds(5));
+        KafkaConsumer<String, byte[]> c = consumer;
+        consumer = null;
+        if (c != null) {
+            c.close(Duration.ofSeconds(5));
         }
     }
 }
