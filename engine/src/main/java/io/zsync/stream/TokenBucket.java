@@ -107,9 +107,11 @@ public final class TokenBucket {
 
     /**
      * Changes the rate and the burst from {@code nowNanos} on. The tokens that accrued until then accrue at
-     * the old rate; after that the bucket holds at most the new burst, so a cut does not leave a large
-     * catch-up credit to be spent at once, and a debt stays a debt. A wait that was running restarts now,
-     * from what the bucket now holds, so the catch-up credits the new rate only. The catch-up window given at
+     * the old rate; after that an idle bucket holds at most the new burst, and one whose requests wait keeps
+     * its catch-up credit up to the new rate's window ({@code max(burst, rate × window)}), so a cut bounds
+     * what leaves at once by the new rate, and frequent small changes (an application-wide coordinator's)
+     * do not cost a rarely dispatching owner its catch-up. A debt stays a debt. A wait that was running
+     * restarts now, from what the bucket now holds, so the catch-up credits the new rate only. The catch-up window given at
      * construction is kept (shortened for a large rate as at construction). A rate of 0 also empties the
      * bucket: nothing passes until the rate is raised, and then the bucket fills at the new rate from
      * empty. Setting the values the bucket already has changes nothing, so an allowance may be repeated
@@ -127,8 +129,13 @@ public final class TokenBucket {
         }
         refill(nowNanos);
         apply(ratePerSecond, burst);
-        // At most the new capacity; for rate 0, nothing saved either (see the method comment). A debt stays.
-        available = Math.min(available, ratePerSecond == 0 ? 0 : capacity);
+        // Idle, at most the new burst. While requests wait, what they were credited is kept up to the new
+        // rate's catch-up window: a coordinator that adjusts the rate every few hundred ms must not cost an
+        // owner that dispatches rarely its catch-up each time (it would fall below its rate), and a cut still
+        // bounds what leaves at once by the new rate. Rate 0 keeps nothing (see the method comment). A debt
+        // stays.
+        long keep = ratePerSecond == 0 ? 0 : waiting ? Math.max(capacity, catchUpUnits) : capacity;
+        available = Math.min(available, keep);
         if (waiting) {
             waitingSinceNanos = nowNanos;
             waitingFromUnits = available;

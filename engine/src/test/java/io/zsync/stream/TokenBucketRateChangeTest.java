@@ -52,23 +52,47 @@ class TokenBucketRateChangeTest {
     }
 
     @Test
-    void aCutAfterALongCatchUpWaitLeavesAtMostTheNewBurst() {
+    void aCutAfterALongCatchUpWaitKeepsAtMostTheNewRatesWindow() {
         TokenBucket bucket = new TokenBucket(1_000, 10, SECOND, 0);
         assertEquals(10, drain(bucket, 0), "the burst, then a request waits");
-        // 800 ms of waiting is worth 800 tokens of catch-up at the old rate; the cut must not release them.
+        // 800 ms of waiting is worth 800 tokens of catch-up at the old rate; after a cut to 100/s at most the
+        // new rate's 1 s window of them may leave at once.
         bucket.setRate(100, 5, 800 * MS);
-        assertEquals(5, bucket.availableTokens(800 * MS));
-        assertEquals(5, drain(bucket, 800 * MS));
+        assertEquals(100, bucket.availableTokens(800 * MS));
+        assertEquals(100, drain(bucket, 800 * MS));
         assertEquals(10, drain(bucket, 900 * MS), "the wait goes on at the new rate: 100 ms at 100/s");
     }
 
     @Test
-    void aRaiseKeepsAtMostTheNewBurstToo() {
+    void aCutOfAnIdleBucketLeavesAtMostTheNewBurst() {
+        TokenBucket bucket = new TokenBucket(1_000, 500, SECOND, 0);
+        bucket.setRate(100, 5, 800 * MS);
+        assertEquals(5, bucket.availableTokens(800 * MS), "full at 500, nothing waits: the new burst");
+    }
+
+    @Test
+    void aRaiseKeepsTheCatchUpOfWaitingRequests() {
         TokenBucket bucket = new TokenBucket(1_000, 10, SECOND, 0);
         drain(bucket, 0);
         bucket.setRate(2_000, 20, 500 * MS);
-        assertEquals(20, bucket.availableTokens(500 * MS), "500 accrued while waiting, held to the new burst");
-        assertEquals(20 + 200, drain(bucket, 600 * MS), "the wait restarted from 20 at 2000/s");
+        assertEquals(500, bucket.availableTokens(500 * MS), "500 accrued while waiting, kept");
+        assertEquals(500 + 200, drain(bucket, 600 * MS), "the wait restarted from 500 at 2000/s");
+    }
+
+    @Test
+    void smallChangesEveryQuarterSecondDoNotCostARarelyDispatchingOwnerItsRate() {
+        // An owner that dispatches once a second (a quiet Streams task with poll.ms=1000) under a coordinator
+        // that moves its allowance between 990 and 1010/s every 250 ms: about 1,000 a second all the same.
+        TokenBucket bucket = new TokenBucket(1_000, 100, 2 * SECOND, 0, false);
+        assertEquals(0, drain(bucket, 0), "empty: the backlog's first request waits");
+        long released = 0;
+        for (int second = 1; second <= 10; second++) {
+            for (int quarter = 1; quarter <= 3; quarter++) {
+                bucket.setRate(quarter % 2 == 0 ? 990 : 1_010, 100, (second - 1) * SECOND + quarter * 250 * MS);
+            }
+            released += drain(bucket, second * SECOND);
+        }
+        assertTrue(released >= 9_900 && released <= 10_100, "released " + released + " in 10 s");
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -356,7 +357,8 @@ public final class FlowCoordinator implements AutoCloseable {
         long now;
         while (!closing && (now = System.nanoTime()) < untilNanos) {
             try {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofNanos(untilNanos - now))) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofNanos(untilNanos - now));
+                for (ConsumerRecord<String, byte[]> r : records) {
                     if (r.key() == null) {
                         continue;
                     }
@@ -365,6 +367,12 @@ public final class FlowCoordinator implements AutoCloseable {
                     if (report != null && r.key().startsWith(member + "/")) {
                         roundTripNanos = System.nanoTime();
                     }
+                }
+                if (!records.isEmpty()) {
+                    // As reports arrive, not only once per interval: a task that ran dry gives its part to the
+                    // others, and a CRITICAL backlog gets its part, as soon as their reports are read.
+                    table.expire(expiryMs);
+                    allocate();
                 }
             } catch (WakeupException e) {
                 // A task left: publish its tombstone now rather than at the end of the interval.
