@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.kafka.ZsyncHeaders;
 import io.zsync.processors.app.CheckedProducer;
 import io.zsync.processors.app.EmbeddedKafka;
@@ -24,6 +25,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,7 +45,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Issue 20, rows a and c: one flow budget for the whole bridge ({@code zsync.rate.scope=application}),
+ * Issue 20, rows a, b and c: one flow budget for the whole bridge ({@code zsync.rate.scope=application}),
  * shared by demand through the control topic. A bridge of four tasks over a four-partition source topic
  * runs in two Connect worker processes of one group (the plugin from its archive, as users install it), so
  * the tasks' coordinators meet only on the control topic; the broker runs in this JVM and serves the class.
@@ -51,6 +54,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Without coordination each task would take its share by partitions (a quarter of the budget): row a
  * would deliver 750/s, and row c's CRITICAL records would leave at 250/s while arriving at 600/s.
+ *
+ * <p>Row b (partitions added to the source topic while the bridge runs) is tested here rather than on Kafka
+ * Streams: a stateful topology whose input topic grows fails with Kafka's "Existing internal topic ... has
+ * invalid partitions".
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BridgeFlowBudgetIT {
@@ -241,6 +248,99 @@ class BridgeFlowBudgetIT {
         }
     }
 
+    /**
+     * Row b: the budget is 3,000 records/s; the bridge reads a four-partition topic with a backlog on every
+     * partition, and four partitions are added while it runs (with {@code tasks.max=4} the task count stays 4:
+     * partition {@code p} goes to task {@code p mod 4}, which takes it without a restart), and records go into
+     * them too: three of them get a big backlog, the fourth a small one, so its task runs dry first. The
+     * application delivers 3,000/s within 2 % before, across and after the change, measured from append times
+     * without the first and last second, and every record arrives once.
+     *
+     * <p>Without coordination each task keeps the share by partitions it computed at start, a quarter of the
+     * budget: on the bridge those shares still add up to the budget (no task restarts with a share of the new
+     * total, and when the task count changes Connect restarts them all), so the application never goes above
+     * it, but once one task runs dry the others go on at 3 &times; 750/s.
+     */
+    @Test
+    @Order(3)
+    void partitionsAddedWhileRunningKeepTheApplicationRate() throws Exception {
+        int oldPerPartition = 3_000;
+        int bigNew = 6_000;
+        int smallNew = 1_000;
+        int grown = 2 * PARTITIONS;
+        int n = PARTITIONS * oldPerPartition + (PARTITIONS - 1) * bigNew + smallNew;
+        long budget = 3_000;
+        createTopics("b-in", "b-out");
+        try (CheckedProducer producer = CheckedProducer.create(kafka.bootstrapServers(), Map.of())) {
+            for (int p = 0; p < PARTITIONS; p++) {
+                for (int i = 0; i < oldPerPartition; i++) {
+                    producer.send(new ProducerRecord<>("b-in", p, bytes("p" + p + "-" + i), bytes("v" + i)));
+                }
+            }
+        }
+        Map<String, String> c = bridge("b-in", "b-out", budget);
+        c.put(BridgeConfig.SOURCE_PARTITIONS_REFRESH_MS_CONFIG, "1000");
+        try (Reader out = Reader.start("b-out")) {
+            worker().putConnector("flow-b", c);
+            worker().awaitRunning("flow-b", PARTITIONS);
+            System.out.println("row b: tasks on workers " + taskWorkers("flow-b"));
+            // The old backlog (4 s at the budget) is flowing before the topic grows.
+            out.await(all -> all.size() >= 1_500, Duration.ofSeconds(30));
+            long changed;
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                admin.createPartitions(Map.of("b-in", NewPartitions.increaseTo(grown))).all().get(30, TimeUnit.SECONDS);
+                changed = System.currentTimeMillis();
+            }
+            try (CheckedProducer producer = CheckedProducer.create(kafka.bootstrapServers(), Map.of())) {
+                for (int p = PARTITIONS; p < grown; p++) {
+                    int count = p < grown - 1 ? bigNew : smallNew;
+                    for (int i = 0; i < count; i++) {
+                        producer.send(new ProducerRecord<>("b-in", p, bytes("p" + p + "-" + i), bytes("v" + i)));
+                    }
+                }
+            }
+            // Long enough for the shares by partitions (three tasks at a quarter of the budget each, once the
+            // fourth is dry) to finish too, so their figure shows.
+            out.await(all -> all.size() >= n, Duration.ofSeconds(2 * n / budget + 20));
+            List<ConsumerRecord<byte[], byte[]>> target = out.target();
+            long first = target.stream().mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
+            long last = target.stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
+            long firstNew = target.stream().filter(r -> partitionOf(r) >= PARTITIONS)
+                    .mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
+            Map<Long, long[]> perSecond = new TreeMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : target) {
+                perSecond.computeIfAbsent((r.timestamp() - first) / 1_000, s -> new long[2])[
+                        partitionOf(r) >= PARTITIONS ? 1 : 0]++;
+            }
+            StringBuilder seconds = new StringBuilder();
+            perSecond.forEach((s, counts) -> seconds.append(String.format("%n  second %2d: %5d (%d from added partitions)%s",
+                    s, counts[0] + counts[1], counts[1], s == (changed - first) / 1_000 ? " <- partitions added" : "")));
+            double rate = rate(target, 1_000);
+            double after = rate(target.stream().filter(r -> r.timestamp() >= changed).toList(), 0, last - 1_000);
+            System.out.printf("row b: budget %d/s, %d partitions grown to %d at +%d ms (first record of an added"
+                    + " partition at +%d ms); delivered %.1f records/s over the run, %.1f records/s from the change"
+                    + " (append times, first and last second left out), %d in the target, %d dead letters;"
+                    + " per second:%s%n", budget, PARTITIONS, grown, changed - first, firstNew - first, rate, after,
+                    target.size(), out.dead().size(), seconds);
+            assertEquals(budget, rate, budget * 0.02, "the application's rate, records/s");
+            assertEquals(budget, after, budget * 0.02, "the application's rate after partitions were added, records/s");
+            Set<String> keys = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> r : out.all()) {
+                keys.add(text(r.key()));
+            }
+            assertEquals(n, out.all().size(), "every record once, in the target or its dead-letter topic");
+            assertEquals(n, keys.size(), "every record once");
+        } finally {
+            worker().deleteConnector("flow-b");
+        }
+    }
+
+    /** The source partition of a row b record, from its key {@code p<partition>-<i>}. */
+    private static int partitionOf(ConsumerRecord<byte[], byte[]> r) {
+        String key = text(r.key());
+        return Integer.parseInt(key.substring(1, key.indexOf('-')));
+    }
+
     private static WorkerProcess worker() {
         return workers.get(0);
     }
@@ -280,6 +380,18 @@ class BridgeFlowBudgetIT {
      * {@code [first + margin, last - margin)} over that window.
      */
     private static double rate(List<ConsumerRecord<byte[], byte[]>> records, long marginMs) {
+        long last = Long.MIN_VALUE;
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            last = Math.max(last, r.timestamp());
+        }
+        return rate(records, marginMs, last - marginMs);
+    }
+
+    /**
+     * Records per second by append time in {@code [first + marginMs, to)}, {@code first} being the earliest
+     * append time of {@code records}.
+     */
+    private static double rate(List<ConsumerRecord<byte[], byte[]>> records, long marginMs, long to) {
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
         for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -288,7 +400,6 @@ class BridgeFlowBudgetIT {
             last = Math.max(last, r.timestamp());
         }
         long from = first + marginMs;
-        long to = last - marginMs;
         assertTrue(to - from >= 2_000, "at least two seconds to measure: " + (last - first) + " ms in all");
         long in = records.stream().filter(r -> r.timestamp() >= from && r.timestamp() < to).count();
         return in * 1_000.0 / (to - from);
