@@ -19,9 +19,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs benchmark groups side by side in one JVM session and prints each group's table with zsync's
  * ratio to every peer. {@code java -jar benchmarks/target/zsync-benchmarks.jar ring pool xor copy compare
- * crc32c stream ratelimit parallel latency overload rate presets streams streams-heap bridge transforms}; no group means all. Groups with parameters
+ * crc32c stream ratelimit parallel latency overload rate presets streams streams-heap bridge transforms flow}; no group means all. Groups with parameters
  * (size, memory) print one row per combination; {@code latency}, {@code overload}, {@code rate} and {@code presets} are
- * paced harnesses ({@link io.zsync.stream.StreamHarness}) rather than JMH runs. {@code --quick} shortens warmup and measurement for a smoke run. For plain JMH use
+ * paced harnesses ({@link io.zsync.stream.StreamHarness}) rather than JMH runs; {@code flow} runs the Streams app in
+ * separate JVMs ({@link io.zsync.kafka.flow.FlowBudgetHarness}). {@code --quick} shortens warmup and measurement for a smoke run. For plain JMH use
  * {@code java -cp benchmarks/target/zsync-benchmarks.jar org.openjdk.jmh.Main}.
  */
 public final class BenchmarkReport {
@@ -80,6 +81,7 @@ public final class BenchmarkReport {
         HARNESSES.put("streams-heap", io.zsync.processors.StreamsHarness::heap);
         HARNESSES.put("bridge", io.zsync.connector.ConnectHarness::bridge);
         HARNESSES.put("transforms", io.zsync.connector.ConnectHarness::transforms);
+        HARNESSES.put("flow", io.zsync.kafka.flow.FlowBudgetHarness::run);
     }
 
     private static void add(Group g) {
