@@ -6,8 +6,9 @@ import java.util.Locale;
 import java.util.function.ToLongFunction;
 
 /**
- * The run as one self-contained HTML page (inline SVG, no scripts): records in and out per second, and
- * p99 latency per priority per second on a log scale, over time.
+ * The run as one self-contained HTML page (inline SVG, no scripts): records in and out per second, the
+ * bridge's records per second into its target topic against its budget (a dashed line), and p99 latency
+ * per priority per second on a log scale, over time.
  */
 final class Chart {
     private static final int WIDTH = 900;
@@ -21,7 +22,10 @@ final class Chart {
     private Chart() {
     }
 
-    static String html(String title, List<Monitor.Sample> samples, String report) {
+    /**
+     * @param budget the bridge's records/s for the whole connector, drawn as a dashed line; 0 for none
+     */
+    static String html(String title, List<Monitor.Sample> samples, long budget, String report) {
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
                 .append(escape(title)).append("</title>\n<style>body{font-family:sans-serif;margin:24px}"
@@ -29,14 +33,19 @@ final class Chart {
                         + "pre{background:#f4f4f4;padding:12px}</style></head><body>\n<h1>")
                 .append(escape(title)).append("</h1>\n");
         sb.append("<h2>Throughput (records/s)</h2>\n");
-        long maxRate = 1;
+        long maxRate = Math.max(1, budget);
         for (Monitor.Sample s : samples) {
-            maxRate = Math.max(maxRate, Math.max(s.inPerSecond(), s.outPerSecond()));
+            maxRate = Math.max(maxRate, Math.max(Math.max(s.inPerSecond(), s.outPerSecond()), s.bridgePerSecond()));
         }
         svg(sb, samples, new Series[] {
                 new Series("in (produced)", "#2ca02c", Monitor.Sample::inPerSecond),
                 new Series("out (delivered)", "#1f77b4", Monitor.Sample::outPerSecond),
+                new Series("bridge (released)", "#9467bd", Monitor.Sample::bridgePerSecond),
                 new Series("dead letters", "#d62728", Monitor.Sample::deadPerSecond)}, maxRate, false);
+        if (budget > 0) {
+            budgetLine(sb, budget, maxRate);
+        }
+        sb.append("</svg>\n");
         sb.append("<h2>p99 latency per priority, produce to delivery (ms, log scale)</h2>\n");
         Series[] levels = new Series[Priority.COUNT];
         long maxLatency = 10;
@@ -48,6 +57,7 @@ final class Chart {
             }
         }
         svg(sb, samples, levels, maxLatency, true);
+        sb.append("</svg>\n");
         sb.append("<h2>Report</h2>\n<pre>").append(escape(report)).append("</pre>\n</body></html>\n");
         return sb.toString();
     }
@@ -100,7 +110,17 @@ final class Chart {
                     + "<text x=\"%d\" y=\"%d\">%s</text>%n", lx, HEIGHT + 4, s.colour(), lx + 16, HEIGHT + 14,
                     escape(s.name())));
         }
-        sb.append("</svg>\n");
+    }
+
+    /** A dashed line across the throughput plot at the bridge's budget, with its legend entry. */
+    private static void budgetLine(StringBuilder sb, long budget, long max) {
+        double y = TOP + (HEIGHT - TOP - BOTTOM) * (1 - Math.min(1, (double) budget / max));
+        sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#9467bd\""
+                + " stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>%n", LEFT, y, WIDTH - RIGHT, y));
+        int lx = LEFT + 4 * 150;
+        sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#9467bd\""
+                + " stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%d\">bridge budget %,d/s</text>%n",
+                lx, HEIGHT + 10, lx + 12, HEIGHT + 10, lx + 16, HEIGHT + 14, budget));
     }
 
     private static void polyline(StringBuilder sb, CharSequence points, String colour) {

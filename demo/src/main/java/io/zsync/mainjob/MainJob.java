@@ -129,8 +129,8 @@ public final class MainJob {
             }
             int sourcePartitions = createTopics(bootstrap, sources, prioritized, bridgeDlq);
             // The bridge runs a task per source partition, up to tasks.max.
-            int tasks = Integer.parseInt(connector.getOrDefault("tasks.max", "1"));
-            connect.runConnector(name, connector, Math.min(tasks, sourcePartitions), CONNECTOR_START);
+            int tasks = Math.min(Integer.parseInt(connector.getOrDefault("tasks.max", "1")), sourcePartitions);
+            connect.runConnector(name, connector, tasks, CONNECTOR_START);
             System.out.println("zsync main job: Connect worker at " + connect.rest() + " runs " + name + " ("
                     + connector.get("connector.class") + ", transforms: " + connector.getOrDefault("transforms", "none")
                     + ")");
@@ -143,8 +143,10 @@ public final class MainJob {
                     + streamsConfig.outputTopic());
 
             Workload workload = new Workload(config, bootstrap, sources);
+            BridgeFlow.Budget budget = BridgeFlow.Budget.of(name, connector, tasks);
             Monitor monitor = new Monitor(bootstrap, streamsConfig.outputTopic(),
-                    List.of(bridgeDlq, streamsConfig.dlqTopic()), workload::produced);
+                    List.of(bridgeDlq, streamsConfig.dlqTopic()), workload::produced,
+                    new BridgeFlow(bootstrap, prioritized, budget));
             Thread monitorThread = new Thread(monitor, "zsync-main-job-monitor");
             Thread workloadThread = new Thread(workload, "zsync-main-job-workload");
             Instant started = Instant.now();
@@ -167,10 +169,11 @@ public final class MainJob {
             monitorThread.join();
             Duration took = Duration.between(started, Instant.now());
 
-            String report = report(config, bootstrap, name, connector, streamsConfig, workload, monitor, produced, took);
+            String report = report(config, bootstrap, name, connector, budget, streamsConfig, workload, monitor,
+                    produced, took);
             Files.writeString(out.resolve("report.txt"), report, StandardCharsets.UTF_8);
-            Files.writeString(out.resolve("chart.html"), Chart.html("zsync main job", monitor.samples(), report),
-                    StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("chart.html"), Chart.html("zsync main job", monitor.samples(),
+                    budget.total(), report), StandardCharsets.UTF_8);
             System.out.println();
             System.out.print(report);
             System.out.println("zsync main job: report " + out.resolve("report.txt") + ", chart "
@@ -191,15 +194,17 @@ public final class MainJob {
     }
 
     private static String report(MainJobConfig config, String bootstrap, String connectorName,
-                                 Map<String, String> connector, ZsyncAppConfig streams, Workload workload,
+                                 Map<String, String> connector, BridgeFlow.Budget budget, ZsyncAppConfig streams,
+                                 Workload workload,
                                  Monitor monitor, long produced, Duration took) {
         StringBuilder sb = new StringBuilder();
         sb.append("zsync main job report\n");
         sb.append(String.format(Locale.ROOT, "  Kafka: %s%s%n", bootstrap, config.embedded() ? " (embedded KRaft broker)"
                 : ""));
-        sb.append(String.format(Locale.ROOT, "  pipeline: %s -> Connect %s (zsync.rate.limit=%s, zsync.backpressure=%s,"
-                + " transforms=%s) -> %s -> Streams app -> %s%n", connector.get("source.topics"), connectorName,
-                connector.getOrDefault("zsync.rate.limit", "0"), connector.getOrDefault("zsync.backpressure", "block"),
+        sb.append(String.format(Locale.ROOT, "  pipeline: %s -> Connect %s (zsync.rate.limit=%s, zsync.rate.scope=%s,"
+                + " zsync.backpressure=%s, transforms=%s) -> %s -> Streams app -> %s%n", connector.get("source.topics"),
+                connectorName, connector.getOrDefault("zsync.rate.limit", "0"),
+                budget.application() ? "application" : "task", connector.getOrDefault("zsync.backpressure", "block"),
                 connector.getOrDefault("transforms", "none"), connector.get("target.topic"), streams.outputTopic()));
         sb.append(String.format(Locale.ROOT, "  workload: %d s at %,d records/s, bursts of %,d records/s for %d ms every"
                 + " %d ms; mix %s; %d%% with a %d ms deadline%n",
@@ -210,6 +215,7 @@ public final class MainJob {
         sb.append(String.format(Locale.ROOT, "  run: %.1f s (workload and drain)%n", took.toMillis() / 1000.0));
         sb.append(String.format(Locale.ROOT, "%n  records produced          %,10d%n", produced));
         sb.append(String.format(Locale.ROOT, "  delivered to %-12s %,10d%n", streams.outputTopic(), monitor.outTotal()));
+        sb.append(bridgeLine(connector.get("target.topic"), budget, BridgeFlow.backlog(monitor.samples())));
         monitor.deadByTopicAndReason().forEach((key, n) -> sb.append(String.format(Locale.ROOT,
                 "  dead letter %-30s %,10d%n", key, n)));
         BitSet failedSends = workload.failedSends();
@@ -238,6 +244,25 @@ public final class MainJob {
                     h.getMaxValue()));
         }
         return sb.toString();
+    }
+
+    /**
+     * The bridge's delivered rate into its target topic over the seconds it had a backlog (so that its
+     * budget, not its input, set the pace), against that budget.
+     */
+    static String bridgeLine(String target, BridgeFlow.Budget budget, BridgeFlow.Backlog backlog) {
+        String head = String.format(Locale.ROOT, "  bridge -> %-15s ", target);
+        if (backlog.seconds() == 0) {
+            return head + String.format(Locale.ROOT, "%10s records/s: no second with a backlog in the bridge, so its"
+                    + " budget (%s) never held it back%n", "-", budget.label());
+        }
+        String rate = String.format(Locale.ROOT, "%,10d records/s over the %d s with a backlog in the bridge",
+                backlog.perSecond(), backlog.seconds());
+        if (budget.limit() <= 0) {
+            return head + rate + String.format(Locale.ROOT, ", no rate limit%n");
+        }
+        return head + rate + String.format(Locale.ROOT, ", budget %s: %.2f of the budget%n", budget.label(),
+                backlog.ofBudget(budget.total()));
     }
 
     /** Creates the missing topics and waits for them; returns how many partitions the source topics have. */

@@ -26,23 +26,34 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Watches where the workload's records end up: it reads the pipeline's output topic and both
  * dead-letter topics, accounts for every sequence number, and once a second prints one progress line
- * (records in and out per second, the bridge's and the Streams app's buffer depth from their {@code zsync}
- * JMX metrics, p99 latency per priority over that second, dead letters by reason) and keeps it as a
- * {@link Sample} for the chart.
+ * (records in and out per second, the bridge's delivered rate against its budget from the broker
+ * ({@link BridgeFlow}), the bridge's and the Streams app's buffer depth from their {@code zsync} JMX
+ * metrics, p99 latency per priority over that second, dead letters by reason) and keeps it as a
+ * {@link Sample} for the chart and the report.
  */
 final class Monitor implements Runnable {
     private static final long SECOND_NANOS = 1_000_000_000L;
     private static final long MAX_LATENCY_MS = 3_600_000L;
 
-    /** One second of the run. */
-    record Sample(int second, long inPerSecond, long outPerSecond, long deadPerSecond, long bridgeBuffered,
-                  long streamsBuffered, long[] p99Ms, long[] count) {
+    /**
+     * One second of the run.
+     *
+     * @param bridge         the bridge's records into its target topic over the second, and its live tasks
+     * @param bridgeBuffered records buffered in the bridge at the second's end, -1 if unknown
+     */
+    record Sample(int second, long inPerSecond, long outPerSecond, long deadPerSecond, BridgeFlow.Reading bridge,
+                  long bridgeBuffered, long streamsBuffered, long[] p99Ms, long[] count) {
+        /** The bridge's records per second into its target topic, -1 if unknown. */
+        long bridgePerSecond() {
+            return bridge.perSecond();
+        }
     }
 
     private final String bootstrapServers;
     private final String outputTopic;
     private final List<String> deadLetterTopics;
     private final LongSupplier produced;
+    private final BridgeFlow bridge;
     private final Histogram[] second = new Histogram[Priority.COUNT];
     private final Histogram[] whole = new Histogram[Priority.COUNT];
     private final long[] delivered = new long[Priority.COUNT];
@@ -57,11 +68,14 @@ final class Monitor implements Runnable {
     private volatile boolean running = true;
     private volatile Exception failure;
 
-    Monitor(String bootstrapServers, String outputTopic, List<String> deadLetterTopics, LongSupplier produced) {
+    /** @param bridge the bridge's rate and live tasks; the monitor thread uses it and closes it when it ends */
+    Monitor(String bootstrapServers, String outputTopic, List<String> deadLetterTopics, LongSupplier produced,
+            BridgeFlow bridge) {
         this.bootstrapServers = bootstrapServers;
         this.outputTopic = outputTopic;
         this.deadLetterTopics = deadLetterTopics;
         this.produced = produced;
+        this.bridge = bridge;
         for (int i = 0; i < Priority.COUNT; i++) {
             second[i] = new Histogram(MAX_LATENCY_MS, 2);
             whole[i] = new Histogram(MAX_LATENCY_MS, 2);
@@ -92,10 +106,11 @@ final class Monitor implements Runnable {
         List<String> topics = new ArrayList<>();
         topics.add(outputTopic);
         topics.addAll(deadLetterTopics);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (BridgeFlow ignored = bridge; KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(topics);
             long start = System.nanoTime();
+            bridge.sample(start); // the baseline: the target topic's end offsets before the workload
             long nextSample = start + SECOND_NANOS;
             long lastProduced = 0;
             long lastOut = 0;
@@ -108,7 +123,8 @@ final class Monitor implements Runnable {
                 if (now >= nextSample) {
                     int secondNo = (int) ((now - start) / SECOND_NANOS);
                     long in = produced.getAsLong();
-                    Sample s = sample(secondNo, in - lastProduced, outTotal - lastOut, deadTotal - lastDead);
+                    Sample s = sample(secondNo, in - lastProduced, outTotal - lastOut, deadTotal - lastDead,
+                            bridge.sample(now));
                     lastProduced = in;
                     lastOut = outTotal;
                     lastDead = deadTotal;
@@ -165,7 +181,7 @@ final class Monitor implements Runnable {
         return h == null || h.value() == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
     }
 
-    private Sample sample(int secondNo, long in, long out, long dead) {
+    private Sample sample(int secondNo, long in, long out, long dead, BridgeFlow.Reading bridgeReading) {
         long[] p99 = new long[Priority.COUNT];
         long[] count = new long[Priority.COUNT];
         for (int i = 0; i < Priority.COUNT; i++) {
@@ -173,7 +189,8 @@ final class Monitor implements Runnable {
             p99[i] = count[i] == 0 ? -1 : second[i].getValueAtPercentile(99);
             second[i].reset();
         }
-        return new Sample(secondNo, in, out, dead, buffered("kafka.connect"), buffered("kafka.streams"), p99, count);
+        return new Sample(secondNo, in, out, dead, bridgeReading, buffered("kafka.connect"), buffered("kafka.streams"),
+                p99, count);
     }
 
     /** The sum of the zsync buffer-records gauges in a JMX domain, or -1 when there are none. */
@@ -197,9 +214,10 @@ final class Monitor implements Runnable {
     }
 
     private String line(Sample s) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "[%4ds] in %,7d/s  out %,7d/s  buffered:"
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "[%4ds] in %,7d/s  out %,7d/s  %s  buffered:"
                 + " bridge %s, streams %s  p99 ms:", s.second(), s.inPerSecond(), s.outPerSecond(),
-                gauge(s.bridgeBuffered()), gauge(s.streamsBuffered())));
+                bridge.budget().progress(s.bridgePerSecond(), s.bridge().liveTasks()), gauge(s.bridgeBuffered()),
+                gauge(s.streamsBuffered())));
         for (int i = Priority.COUNT - 1; i >= 0; i--) {
             sb.append(' ').append(Priority.of(i).name()).append(' ')
                     .append(s.p99Ms()[i] < 0 ? "-" : String.format(Locale.ROOT, "%,d", s.p99Ms()[i]));

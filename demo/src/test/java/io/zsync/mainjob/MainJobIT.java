@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * The main job as README's first command runs it: its own JVM from the repository root, an embedded
  * broker, the Connect worker loading the bridge from the plugin archive (the connector's classes are not
  * on its class path), the Streams app and a short workload with a burst. It must print progress every
- * second, account for every record, and write the report and the chart.
+ * second, account for every record, show the bridge's delivered rate against its application-wide budget
+ * (config/connect-bridge.properties: 3,000 records/s, two tasks), and write the report and the chart.
  */
 class MainJobIT {
     private static final Path ROOT = Path.of(System.getProperty("zsync.root", "..")).toAbsolutePath().normalize();
@@ -55,6 +56,9 @@ class MainJobIT {
         assertTrue(progress.size() >= 10, "a progress line every second: " + progress.size());
         assertTrue(progress.get(0).contains("p99 ms: CRITICAL"), progress.get(0));
         assertTrue(output.contains("Connect worker at http://"), "the worker ran");
+        // Both tasks are seen live in the control topic in some second (they report every 250 ms).
+        assertTrue(progress.stream().anyMatch(l -> l.matches(".*  bridge [\\d,]+/3,000/s \\(2 tasks\\)  buffered: .*")),
+                "a progress line shows the bridge's rate against 3,000/s with both tasks live: " + progress);
 
         String report = Files.readString(out.resolve("report.txt"), StandardCharsets.UTF_8);
         assertTrue(report.contains("every record was delivered or dead-lettered with a reason"), report);
@@ -66,8 +70,25 @@ class MainJobIT {
             assertTrue(Pattern.compile("\\n  " + level + "\\s+[\\d,]+\\s+[\\d,]+").matcher(report).find(),
                     level + " has latencies in the report");
         }
+        // The bridge's rate over the seconds it had a backlog, against its budget. 12 s with two 2-s bursts
+        // give only a few such seconds, so this is a sanity range, not a measurement of the rate: at most 15 %
+        // over (the first second of a burst, when a full bucket may add its burst, is not counted; sampling
+        // the end offsets once a second adds a few %), and at least half of it (a budget split wrongly, e.g.
+        // each task keeping half while one holds the backlog, or a bridge starved of CPU, would fall below).
+        Matcher bridge = Pattern.compile("\\n  bridge -> prioritized\\s+([\\d,]+) records/s over the (\\d+) s with a"
+                + " backlog in the bridge, budget 3,000/s: (\\d+\\.\\d+) of the budget\\n").matcher(report);
+        assertTrue(bridge.find(), "the report has the bridge's rate against its budget: " + report);
+        long bridgeRate = Long.parseLong(bridge.group(1).replace(",", ""));
+        int backlogSeconds = Integer.parseInt(bridge.group(2));
+        double ofBudget = Double.parseDouble(bridge.group(3));
+        assertTrue(backlogSeconds >= 1, "the bursts above 3,000/s left records waiting in the bridge: " + bridge.group());
+        assertTrue(ofBudget >= 0.5 && ofBudget <= 1.15, "the bridge delivered between half the budget and 15 % over"
+                + " it while records waited: " + bridge.group());
+        assertEquals(bridgeRate / 3_000.0, ofBudget, 0.006, "the ratio is the rate over the budget: " + bridge.group());
         String chart = Files.readString(out.resolve("chart.html"), StandardCharsets.UTF_8);
         assertTrue(chart.contains("<svg") && chart.contains("<polyline") && chart.contains("CRITICAL"), "chart");
+        assertTrue(chart.contains("bridge budget 3,000/s") && chart.contains("bridge (released)"),
+                "the throughput plot has the bridge's rate and its budget");
     }
 
     private static long number(String text, String regex) {
