@@ -31,7 +31,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * records the bridge appended to its target topic, from the sum of that topic's end offsets sampled once a
  * second against this process's monotonic clock, and, under {@code zsync.rate.scope=application}, how many
  * of its tasks are live in the control topic, judged as the tasks judge it ({@link FlowTable}: a task whose
- * last report is more than {@link FlowCoordinator#expiryMs} older than the newest append time is gone).
+ * report was not renewed within {@link FlowCoordinator#expiryMs} of reading is gone).
  *
  * <p>End offsets count records exactly as long as nothing writes transactions to the target topic: true
  * of the standalone worker the main job runs (a distributed worker with exactly-once source support would
@@ -156,6 +156,7 @@ final class BridgeFlow implements AutoCloseable {
     private final Admin admin;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final FlowTable table = new FlowTable();
+    private boolean controlRead;
     private Map<TopicPartition, OffsetSpec> targetPartitions = Map.of();
     private boolean controlAssigned;
     private long lastOffsets = -1;
@@ -237,17 +238,19 @@ final class BridgeFlow implements AutoCloseable {
                 controlAssigned = true;
             }
             // Polled once a second, briefly: returns at once with the reports that came since the last time.
+            long nowMs = System.nanoTime() / 1_000_000;
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(CONTROL_POLL)) {
                 if (r.key() == null) {
                     continue;
                 }
                 table.apply(new String(r.key(), StandardCharsets.UTF_8),
-                        r.value() == null ? null : FlowReport.decode(r.value()), r.timestamp());
+                        r.value() == null ? null : FlowReport.decode(r.value()), nowMs);
+                controlRead = true;
             }
-            if (table.newestMs() == Long.MIN_VALUE) {
+            if (!controlRead) {
                 return -1; // nothing read yet
             }
-            table.expire(budget.expiryMs());
+            table.expire(nowMs, budget.expiryMs());
             return table.tasks(budget.connector());
         } catch (RuntimeException e) {
             return -1;

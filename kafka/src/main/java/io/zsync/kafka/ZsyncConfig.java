@@ -98,16 +98,18 @@ public final class ZsyncConfig extends AbstractConfig {
             + " (zsync.flow.topic): every zsync.flow.interval.ms each task publishes what it wants per priority level,"
             + " and the budget goes to CRITICAL records anywhere first, then HIGH, NORMAL and LOW, by demand within a"
             + " level. Tasks start with nothing and get their part within about two intervals. A task whose process"
-            + " cannot reach the control topic takes its share by input partitions, with a warning.";
+            + " cannot reach the control topic takes its share by input partitions, with a warning (if other"
+            + " instances still coordinate, the application may then exceed its budget by that share).";
     public static final String FLOW_INTERVAL_MS_CONFIG = "zsync.flow.interval.ms";
     private static final String FLOW_INTERVAL_MS_DOC = "With zsync.rate.scope=application: how often each instance"
             + " publishes its tasks' demand and recomputes their allowances, ms. A CRITICAL record on a task that had"
-            + " no allowance waits about this long; a task that stops reporting for 4 intervals (at least 1 s, on the"
-            + " broker's clock) is dropped and its allowance goes to the others.";
+            + " no allowance waits about this long; a task that stops reporting for 4 intervals (at least 1 s, as each"
+            + " instance reads the topic) is dropped and its allowance goes to the others.";
     public static final String FLOW_TOPIC_CONFIG = "zsync.flow.topic";
     private static final String FLOW_TOPIC_DOC = "With zsync.rate.scope=application: the control topic (compacted, 1"
-            + " partition, LogAppendTime; created if missing, which needs the Create ACL, and read and written by"
-            + " every instance). Empty (default): <application.id>-zsync-flow for a Streams app,"
+            + " partition; created if missing, which needs the Create ACL; read and written by every instance, and by"
+            + " nothing else: grant Write to the application's principals only). It must not be one of the topics"
+            + " records are read from or written to. Empty (default): <application.id>-zsync-flow for a Streams app,"
             + " <connector name>-zsync-flow for the bridge.";
     public static final String FLOW_REPLICATION_FACTOR_CONFIG = "zsync.flow.topic.replication.factor";
     private static final String FLOW_REPLICATION_FACTOR_DOC = "The control topic's replication factor when zsync"
@@ -315,6 +317,34 @@ public final class ZsyncConfig extends AbstractConfig {
     public String flowTopic(String owner) {
         String topic = getString(FLOW_TOPIC_CONFIG).trim();
         return topic.isEmpty() ? owner + "-zsync-flow" : topic;
+    }
+
+    /**
+     * Under {@code zsync.rate.scope=application}, checks the control topic {@link #flowTopic}{@code (owner)}: a
+     * valid Kafka topic name, and none of the topics records are read from or written to (the control records
+     * would be read as input, or delivered as output).
+     *
+     * @param owner  the application id or connector name the default name derives from
+     * @param inputs the input topics
+     * @param output the output topic, or null if not known (a processor mid-topology)
+     * @throws ConfigException naming {@value #FLOW_TOPIC_CONFIG}, the value and the rule
+     */
+    public void checkFlowTopic(String owner, java.util.Collection<String> inputs, String output) {
+        if (!rateScopeIsApplication()) {
+            return;
+        }
+        String topic = flowTopic(owner);
+        TopicNames.check(FLOW_TOPIC_CONFIG, topic);
+        java.util.Set<String> taken = new java.util.TreeSet<>(inputs);
+        if (output != null) {
+            taken.add(output);
+            taken.add(dlqTopic(output));
+        }
+        if (taken.contains(topic)) {
+            throw new KeyedConfigException(FLOW_TOPIC_CONFIG, topic, "is one of the topics records are read from or"
+                    + " written to " + taken + "; the flow control topic must be a topic of its own"
+                    + (getString(FLOW_TOPIC_CONFIG).trim().isEmpty() ? " (its name derives from " + owner + ")" : ""));
+        }
     }
 
     /** {@value #FLOW_REPLICATION_FACTOR_CONFIG}; -1 for the broker's default. */

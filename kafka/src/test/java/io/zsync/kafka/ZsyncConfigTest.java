@@ -6,6 +6,7 @@ import io.zsync.stream.Priority;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -95,6 +96,24 @@ class ZsyncConfigTest {
         for (String m : mentions) {
             assertTrue(e.getMessage().contains(m), "'" + m + "' missing from: " + e.getMessage());
         }
+    }
+
+    @Test
+    void shouldRefuseAFlowControlTopicThatRecordsAlsoGoThrough() {
+        ZsyncConfig app = new ZsyncConfig(Map.of("zsync.rate.scope", "application", "zsync.flow.topic", "orders"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> app.checkFlowTopic("app", List.of("orders", "audit"), "out"));
+        assertTrue(e.getMessage().contains("zsync.flow.topic") && e.getMessage().contains("orders"), e.getMessage());
+        ZsyncConfig dlq = new ZsyncConfig(Map.of("zsync.rate.scope", "application", "zsync.flow.topic", "out.dlq"));
+        assertThrows(ConfigException.class, () -> dlq.checkFlowTopic("app", List.of("in"), "out"));
+        ZsyncConfig derived = new ZsyncConfig(Map.of("zsync.rate.scope", "application"));
+        derived.checkFlowTopic("app", List.of("in"), "out");
+        derived.checkFlowTopic("app", List.of("in"), null);
+        e = assertThrows(ConfigException.class, () -> derived.checkFlowTopic("my app", List.of("in"), "out"));
+        assertTrue(e.getMessage().contains("zsync.flow.topic") && e.getMessage().contains("my app-zsync-flow"),
+                e.getMessage());
+        // Task scope has no control topic.
+        new ZsyncConfig(Map.of("zsync.flow.topic", "in")).checkFlowTopic("app", List.of("in"), "out");
     }
 
     @Test

@@ -77,6 +77,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
      */
     static final Duration PUNCTUATE_INTERVAL = Duration.ofMillis(5);
     private static final long BLOCK_POLL_NANOS = 1_000_000L;
+    private static final long BLOCK_MAX_SLEEP_NANOS = 10_000_000L;
     private static final long NO_SEQUENCE = -1;
     private static final System.Logger LOG = System.getLogger(RealtimeBufferProcessor.class.getName());
     /** The (application, processor, margin, linger) keys whose deadline margin was logged: once, not per task. */
@@ -182,6 +183,9 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.stream = BufferStreams.build(context.taskId() + "/" + name, config, clock, share,
                 Duration.ofMillis(marginMs), pollInterval, callbacks);
         if (share != null) {
+            // A control topic that is also an input or output would mix control records with records.
+            config.checkFlowTopic(String.valueOf(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG)),
+                    rateShareTopics, outputTopic);
             // The budget is shared by demand through the control topic; the partition share is only the
             // fallback for while that topic cannot be reached.
             this.flow = flowJoin.join(config.flowTopic(String.valueOf(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG))),
@@ -401,12 +405,16 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                         ? ", half the producer's transaction.timeout.ms under exactly_once_v2" : "")
                         + " (" + ZsyncConfig.BUFFER_MAX_RECORDS_CONFIG
                         + "=" + config.bufferMaxRecords() + ", " + ZsyncConfig.BUFFER_MAX_BYTES_CONFIG + "="
-                        + config.bufferMaxBytes() + "). Raise them or the rate limit, or choose drop_oldest or"
+                        + config.bufferMaxBytes() + (flow == null ? "" : "; this task's part of the application's"
+                        + " budget (zsync.rate.scope=application) was " + flow.allowance().records() + " records/s, "
+                        + flow.allowance().mode()) + "). Raise them or the rate limit, or choose drop_oldest or"
                         + " drop_newest; the record at " + where(r) + " is not committed and is processed again"
                         + " after a restart", intake.refusal());
             }
             long wait = stream.nanosUntilDispatchable();
-            clock.sleepNanos(Math.min(left, wait > 0 ? wait : BLOCK_POLL_NANOS));
+            // At most a few ms at a time: under zsync.rate.scope=application the allowance may be raised (it is
+            // applied in dispatch), and while it is 0 the wait is unbounded (Long.MAX_VALUE).
+            clock.sleepNanos(Math.min(left, wait > 0 ? Math.min(wait, BLOCK_MAX_SLEEP_NANOS) : BLOCK_POLL_NANOS));
         }
     }
 
@@ -620,6 +628,12 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
 
     @Override
     public void close() {
+        if (flow != null) {
+            // First, whatever fails below: its tombstone goes out now, and the others take its part within an
+            // interval.
+            flow.leave();
+            flow = null;
+        }
         if (punctuator != null) {
             punctuator.cancel();
         }
@@ -633,11 +647,6 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         }
         if (metrics != null) {
             metrics.close();
-        }
-        if (flow != null) {
-            // Its tombstone goes out now: the others take its allowance within an interval.
-            flow.leave();
-            flow = null;
         }
         if (stream != null) {
             long buffered = stream.metrics().bufferedRecords() + restored.size();

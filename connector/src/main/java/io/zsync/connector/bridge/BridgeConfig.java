@@ -130,6 +130,8 @@ public final class BridgeConfig extends AbstractConfig {
         // be one (a dead-letter topic among the sources dead-letters its own dead letters for ever); a bridge
         // that reads what it writes is never what a user meant.
         zsync.checkTopics(SOURCE_TOPICS_CONFIG, sourceTopics(), TARGET_TOPIC_CONFIG, targetTopic());
+        Object name = originals.get("name");
+        zsync.checkFlowTopic(name == null ? "zsync-bridge" : name.toString(), sourceTopics(), targetTopic());
         checkSourceClientSettings();
         this.targetMaxMessageBytes = resolveTargetMaxMessageBytes();
         this.producerLingerMs = resolveProducerLingerMs();

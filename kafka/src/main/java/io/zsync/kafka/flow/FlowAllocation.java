@@ -20,8 +20,8 @@ import java.util.Arrays;
  * </ol>
  *
  * <p>Units are whatever the caller uses for both inputs (records/s, or bytes/s); a demand above the budget
- * counts as the budget. Pure and allocation-light: one result array per call. Not used by the tasks yet:
- * the coordination through a control topic that feeds it is the rest of issue 20.
+ * counts as the budget. Pure and allocation-light: one result array per call. {@link FlowTable} feeds it
+ * every member's latest demand from the control topic.
  */
 public final class FlowAllocation {
     /** How many levels a demand row has: one per {@link Priority}, indexed by {@link Priority#ordinal()}. */

@@ -15,8 +15,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,7 +25,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -44,14 +41,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * daemon thread with its own producer and consumer, so that no Kafka call of the coordination ever runs on
  * a stream or task thread.
  *
- * <p><b>The control topic.</b> Compacted, one partition, {@code message.timestamp.type=LogAppendTime}
- * (created so if missing; an existing topic with {@code CreateTime} works, with members' clocks deciding
+ * <p><b>The control topic.</b> Compacted, one partition, segments of 10 minutes so compaction keeps up
+ * (created so if missing; an existing topic is used as it is; timestamps play no part:
  * staleness, and gets a warning). Key: the task ({@link FlowReport#key}); value: its {@link FlowReport}, or
  * a tombstone when the task leaves. Compaction keeps one record per task, so a member that starts reads
  * little. The consumer has no group: it is assigned the partition and reads it from the beginning.
  *
  * <p><b>Failure.</b> A member that dies stops reporting; the others drop its tasks after the expiry
- * ({@code 4 × interval}, at least 1 s, on the broker's clock: see {@link FlowTable}) and share its budget.
+ * ({@code 4 × interval}, at least 1 s, on each member's own monotonic clock: see {@link FlowTable}) and share its budget.
  * A member that cannot see its own reports come back for {@code max(10 × interval, 5 s)} (the topic cannot
  * be created, written or read: no ACL, broker gone) gives its tasks their share by input partitions, which
  * never exceeds the budget in sum, and logs a warning; it returns to coordination, with an INFO line, once
@@ -152,6 +149,8 @@ public final class FlowCoordinator implements AutoCloseable {
             flow.allow(fallback);
         }
         tasks.add(flow);
+        // Its first report now, not at the end of the running interval.
+        wake();
         return flow;
     }
 
@@ -211,7 +210,7 @@ public final class FlowCoordinator implements AutoCloseable {
                 long roundStart = System.nanoTime();
                 publish();
                 read(roundStart + intervalNanos);
-                table.expire(expiryMs);
+                table.expire(nowMs(), expiryMs);
                 allocate();
                 if (closeIfIdle()) {
                     return;
@@ -293,7 +292,7 @@ public final class FlowCoordinator implements AutoCloseable {
         return out;
     }
 
-    /** Creates the control topic if missing; warns if it exists without LogAppendTime. Failure is not fatal. */
+    /** Creates the control topic if missing. Failure is not fatal: the fallback covers a topic never reached. */
     private void createTopic() {
         Map<String, Object> adminConfigs = filter(AdminClientConfig.configNames());
         adminConfigs.put(AdminClientConfig.CLIENT_ID_CONFIG, "zsync-flow-" + member + "-admin");
@@ -301,25 +300,18 @@ public final class FlowCoordinator implements AutoCloseable {
             NewTopic newTopic = new NewTopic(topic, Optional.of(1),
                     replicationFactor < 1 ? Optional.empty() : Optional.of(replicationFactor))
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                            TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
+                            // Compaction never touches the active segment: short segments keep what a starting
+                            // member reads to about ten minutes of reports, whatever the topic's age.
+                            TopicConfig.SEGMENT_MS_CONFIG, "600000"));
             try {
                 admin.createTopics(List.of(newTopic)).all().get(SET_UP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                LOG.log(System.Logger.Level.INFO, "zsync: created the flow control topic {0} (compacted, 1 partition,"
-                        + " LogAppendTime)", topic);
+                LOG.log(System.Logger.Level.INFO, "zsync: created the flow control topic {0} (compacted, 1 partition)",
+                        topic);
                 return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
                 }
-            }
-            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-            Config config = admin.describeConfigs(List.of(resource)).all().get(SET_UP_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                    .get(resource);
-            ConfigEntry type = config == null ? null : config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
-            if (type != null && !"LogAppendTime".equals(type.value())) {
-                LOG.log(System.Logger.Level.WARNING, "zsync: flow control topic {0} has {1}={2}: whether a member is"
-                        + " alive is judged by the members'' clocks, not the broker''s. Set it to LogAppendTime",
-                        topic, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, type.value());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -335,8 +327,10 @@ public final class FlowCoordinator implements AutoCloseable {
     private void publish() {
         List<TaskFlow> gone = new ArrayList<>();
         for (TaskFlow t : tasks) {
-            byte[] value = t.hasLeft() ? null : t.demand().encode();
-            if (t.hasLeft()) {
+            // Read once: a leave between two reads would send demand and drop the task, never its tombstone.
+            boolean left = t.hasLeft();
+            byte[] value = left ? null : t.demand().encode();
+            if (left) {
                 gone.add(t);
             }
             try {
@@ -363,7 +357,17 @@ public final class FlowCoordinator implements AutoCloseable {
                         continue;
                     }
                     FlowReport report = r.value() == null ? null : FlowReport.decode(r.value());
-                    table.apply(r.key(), report, r.timestamp());
+                    if (report == null && r.value() != null) {
+                        // Another version's (a rolling upgrade) or a malformed value: the task is there, but what it
+                        // wants cannot be read. It counts as wanting nothing, so it keeps its place in the split (its
+                        // even part of what nobody wants) instead of vanishing from it.
+                        String scope = FlowReport.scopeOf(r.value());
+                        if (scope == null) {
+                            continue;
+                        }
+                        report = FlowReport.idle(scope, 0, 0);
+                    }
+                    table.apply(r.key(), report, nowMs());
                     if (report != null && r.key().startsWith(member + "/")) {
                         roundTripNanos = System.nanoTime();
                     }
@@ -371,7 +375,7 @@ public final class FlowCoordinator implements AutoCloseable {
                 if (!records.isEmpty()) {
                     // As reports arrive, not only once per interval: a task that ran dry gives its part to the
                     // others, and a CRITICAL backlog gets its part, as soon as their reports are read.
-                    table.expire(expiryMs);
+                    table.expire(nowMs(), expiryMs);
                     allocate();
                 }
             } catch (WakeupException e) {
@@ -386,7 +390,18 @@ public final class FlowCoordinator implements AutoCloseable {
         }
     }
 
+    /** Now on this member's monotonic clock, ms: the clock staleness is judged on (see {@link FlowTable}). */
+    private static long nowMs() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    }
+
     private void allocate() {
+        if (tasks.isEmpty()) {
+            // Nothing to allocate, nor to judge health by: no reports of its own are expected. A task that joins
+            // later starts a fresh wait for its echo.
+            roundTripNanos = System.nanoTime();
+            return;
+        }
         boolean healthy = System.nanoTime() - roundTripNanos <= fallbackAfterNanos;
         if (!healthy) {
             if (!inFallback) {
@@ -416,6 +431,9 @@ public final class FlowCoordinator implements AutoCloseable {
             }
             Map<String, Allowance> split = byScope.computeIfAbsent(t.scope(), scope -> {
                 Map<String, String> other = table.disagreeing(scope, t.budgetRecords(), t.budgetBytes());
+                if (budgetWarnings.size() > 100) {
+                    budgetWarnings.clear();   // bounded: a long mixed rollout may warn again, never grow without end
+                }
                 if (!other.isEmpty() && budgetWarnings.add(scope + "/" + other.values())) {
                     LOG.log(System.Logger.Level.WARNING, "zsync: {0}: other members of the flow budget were configured"
                             + " with other budgets {1}; this member allots {2} records/s and {3} bytes/s", scope, other,

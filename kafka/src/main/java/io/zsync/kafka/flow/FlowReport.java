@@ -12,9 +12,11 @@ import java.util.Arrays;
  *
  * <p>Wire format, version 1, big-endian: {@code byte version}, {@code short scopeLength}, the scope in UTF-8,
  * {@code long budgetRecords}, {@code long budgetBytes}, then for each of the {@link FlowAllocation#LEVELS}
- * levels from LOW to CRITICAL {@code long demandRecords}, then the same for {@code long demandBytes}. A
- * reader skips a value of a version it does not know (a newer member in a rolling upgrade) rather than
- * failing: that member then counts as wanting nothing, and still gets its even part of what nobody wants.
+ * levels from LOW to CRITICAL {@code long demandRecords}, then the same for {@code long demandBytes}. Every
+ * later version keeps the first two fields (version, scope). A reader that meets a value of a version it
+ * does not know (a newer member in a rolling upgrade), or a malformed one, does not fail: it reads the scope
+ * ({@link #scopeOf}) and counts that task as wanting nothing, so it still gets its even part of what nobody
+ * wants.
  *
  * @param scope         the budget this task shares: the processor's name in a Streams app, the connector's
  *                      name for the bridge
@@ -121,6 +123,29 @@ public record FlowReport(String scope, long budgetRecords, long budgetBytes, lon
             }
             return new FlowReport(new String(name, StandardCharsets.UTF_8), budgetRecords, budgetBytes, records, bytes);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The scope of a value of any version: every version starts with its version byte, then the scope as in
+     * version 1 ({@code short} length, UTF-8), so a member can place a report it cannot read.
+     *
+     * @param value the record's value, not null
+     * @return the scope, or null if even that cannot be read
+     */
+    public static String scopeOf(byte[] value) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(value);
+            b.get();
+            int length = b.getShort();
+            if (length < 0 || length > b.remaining()) {
+                return null;
+            }
+            byte[] name = new byte[length];
+            b.get(name);
+            return new String(name, StandardCharsets.UTF_8);
+        } catch (BufferUnderflowException e) {
             return null;
         }
     }

@@ -11,11 +11,14 @@ import java.util.TreeMap;
  * One member's view of the control topic: the latest report of every task, with the broker's append time,
  * and the allocation it implies. Owned by one coordinator thread; not thread-safe.
  *
- * <p><b>Staleness on the broker's clock.</b> The control topic stamps records with {@code LogAppendTime}, and
- * every live member appends a report each interval, so the newest append time read is close to the
- * broker's "now". A report older than that by more than the expiry is dropped: its task stopped reporting
- * (its process died, or it lost the topic), and its share goes to the others. No member's own clock takes
- * part, so clock skew between instances cannot keep a dead task alive or drop a live one.
+ * <p><b>Staleness on the reader's own clock.</b> Every live member appends a report for each of its tasks
+ * every interval, and every member reads the control topic as it is written. So a member judges a task alive
+ * by when it last <em>read</em> a report of it, on its own monotonic clock: a report not renewed for the
+ * expiry is dropped (its task stopped reporting: its process died, or it lost the topic), and its share goes
+ * to the others. No timestamp written by anyone takes part, so neither skew between the members' clocks nor
+ * a broker clock that steps (or a leader moving to a broker whose clock differs) can keep a dead task alive or
+ * drop a live one. A member that starts reads the compacted topic from its beginning; what it finds there
+ * counts as just read, and what is not renewed within the expiry drops out.
  *
  * <p><b>Same view, same split.</b> Tasks are ordered by key and {@link FlowAllocation} is deterministic, so
  * members that have read the same records compute the same allowances; members that are an interval apart
@@ -23,43 +26,38 @@ import java.util.TreeMap;
  */
 public final class FlowTable {
     private final Map<String, Entry> entries = new HashMap<>();
-    private long newestMs = Long.MIN_VALUE;
 
-    private record Entry(FlowReport report, long appendMs) {
+    private record Entry(FlowReport report, long readMs) {
     }
 
     /**
      * Takes one control record.
      *
-     * @param key      the task's key ({@link FlowReport#key})
-     * @param report   its report, or null for a tombstone or a value this version cannot read
-     * @param appendMs the record's timestamp (the broker's append time), ms since the epoch
+     * @param key    the task's key ({@link FlowReport#key})
+     * @param report its report, or null for a tombstone
+     * @param readMs when this member read it, ms on its own monotonic clock (e.g. {@code System.nanoTime()}
+     *               in ms)
      */
-    public void apply(String key, FlowReport report, long appendMs) {
-        newestMs = Math.max(newestMs, appendMs);
+    public void apply(String key, FlowReport report, long readMs) {
         if (report == null) {
             entries.remove(key);
         } else {
-            entries.put(key, new Entry(report, appendMs));
+            entries.put(key, new Entry(report, readMs));
         }
     }
 
-    /** The newest append time read, ms since the epoch; {@link Long#MIN_VALUE} before any. */
-    public long newestMs() {
-        return newestMs;
-    }
-
     /**
-     * Drops reports older than {@code expiryMs} before the newest append time read.
+     * Drops reports not renewed within {@code expiryMs}.
      *
+     * @param nowMs    now, on the clock {@link #apply} was given
      * @param expiryMs how long a task may go without reporting, ms
      * @return the keys dropped
      */
-    public List<String> expire(long expiryMs) {
+    public List<String> expire(long nowMs, long expiryMs) {
         List<String> dropped = new ArrayList<>();
         for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Entry> e = it.next();
-            if (e.getValue().appendMs < newestMs - expiryMs) {
+            if (e.getValue().readMs < nowMs - expiryMs) {
                 dropped.add(e.getKey());
                 it.remove();
             }

@@ -47,15 +47,15 @@ class FlowTableTest {
     }
 
     @Test
-    void shouldDropTasksThatStoppedReportingOnTheBrokersClock() {
+    void shouldDropTasksThatStoppedReportingByWhenTheyWereLastRead() {
         FlowTable table = new FlowTable();
         table.apply("dead/p/0_0", wants("p", LOW, 5_000), 10_000);
         table.apply("live/p/0_1", wants("p", LOW, 5_000), 10_000);
-        // The live member keeps reporting; the dead one does not. No local clock is involved.
-        table.apply("live/p/0_1", wants("p", LOW, 5_000), 11_000);
-        assertEquals(List.of(), table.expire(1_000));
+        // The live member keeps reporting; the dead one does not. Times are when this member read them.
+        table.apply("live/p/0_1", wants("p", LOW, 5_000), 10_900);
+        assertEquals(List.of(), table.expire(11_000, 1_000));
         table.apply("live/p/0_1", wants("p", LOW, 5_000), 11_001);
-        assertEquals(List.of("dead/p/0_0"), table.expire(1_000));
+        assertEquals(List.of("dead/p/0_0"), table.expire(11_001, 1_000));
         assertEquals(3000, table.allocate("p", 3000, 0).get("live/p/0_1").records());
     }
 
@@ -97,6 +97,8 @@ class FlowTableTest {
         byte[] future = r.encode();
         future[0] = 2;
         assertNull(FlowReport.decode(future));
+        assertEquals("proc-1", FlowReport.scopeOf(future), "another version's task is still placed in its scope");
+        assertNull(FlowReport.scopeOf(new byte[] {2, 0, 9, 'a'}), "a scope longer than the value");
         assertNull(FlowReport.decode(new byte[] {1, 0}));
         assertNull(FlowReport.decode(new byte[0]));
     }

@@ -69,6 +69,10 @@ public final class ZsyncAppConfig extends AbstractConfig {
         super(CONFIG_DEF, effective, false);
         this.zsync = new ZsyncConfig(effective);
         zsync.checkTopics(INPUT_TOPICS_CONFIG, inputTopics(), OUTPUT_TOPIC_CONFIG, outputTopic());
+        Object applicationId = effective.get("application.id");
+        if (applicationId != null) {
+            zsync.checkFlowTopic(applicationId.toString(), inputTopics(), outputTopic());
+        }
         if (getList(TRANSFORMS_CONFIG).stream().anyMatch(t -> t.trim().equalsIgnoreCase("xor"))) {
             if (getPassword(XOR_KEY_CONFIG) == null) {
                 throw new ConfigException(XOR_KEY_CONFIG, null, "the xor transform needs a key (hex digits)");
