@@ -108,12 +108,12 @@ class BridgeFlowBudgetIT {
     /**
      * Row a: the budget is 3,000 records/s and every record waits on one of the four partitions. The task
      * that holds them gets the whole budget: the application delivers 3,000/s within 2 %, measured over the
-     * run without its first and last second, and every record arrives once.
+     * run without its first and last two seconds, and every record arrives once.
      */
     @Test
     @Order(1)
     void aBacklogOnOnePartitionOfFourGetsTheWholeApplicationRate() throws Exception {
-        int n = 24_000;
+        int n = 36_000;
         long budget = 3_000;
         createTopics("a-in", "a-out");
         try (CheckedProducer producer = CheckedProducer.create(kafka.bootstrapServers(), Map.of())) {
@@ -129,10 +129,16 @@ class BridgeFlowBudgetIT {
             // Long enough for the share by partitions (a quarter of the budget) to finish too, so its figure shows.
             out.await(all -> all.size() >= n, Duration.ofSeconds(n * PARTITIONS / budget + 20));
             List<ConsumerRecord<byte[], byte[]>> target = out.target();
-            double rate = rate(target, 1_000);
+            // Two seconds off each end: a task that stalled while it started (Connect's own start-up on a
+            // loaded machine) makes the time up afterwards (the rate limit's catch-up), which must not be
+            // counted without the stall it makes up for.
+            double rate = rate(target, 2_000);
+            long first = target.stream().mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
+            Map<Long, Integer> perSecond = new TreeMap<>();
+            target.forEach(r -> perSecond.merge((r.timestamp() - first) / 1_000, 1, Integer::sum));
             System.out.printf("row a: budget %d/s, all %d records on partition 0 of %d: delivered %.1f records/s"
-                    + " (append times, first and last second left out), %d in the target, %d dead letters%n",
-                    budget, n, PARTITIONS, rate, target.size(), out.dead().size());
+                    + " (append times, first and last 2 s left out), %d in the target, %d dead letters; per second"
+                    + " %s%n", budget, n, PARTITIONS, rate, target.size(), out.dead().size(), perSecond);
             assertEquals(budget, rate, budget * 0.02, "the application's rate, records/s");
             Set<String> keys = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> r : out.all()) {
