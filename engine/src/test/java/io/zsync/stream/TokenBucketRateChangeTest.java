@@ -222,11 +222,7 @@ class TokenBucketRateChangeTest {
 
     /** Takes tokens one at a time at {@code now} until refused; returns how many. */
     private static long drain(TokenBucket bucket, long now) {
-        long n = 0;
-        while (bucket.tryAcquire(1, now)) {
-            n++;
-        }
-        return n;
+        return TokenBucketTest.drain(bucket, now);
     }
 
     /** Drains at every millisecond after {@code from} up to and including {@code to}; returns the grants. */

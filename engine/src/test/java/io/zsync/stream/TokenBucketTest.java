@@ -237,8 +237,8 @@ class TokenBucketTest {
         assertEquals(1_000_000_000L, bucket.availableTokens(Long.MAX_VALUE / 2), "at most 10^9 tokens of catch-up");
     }
 
-    /** Takes tokens one at a time at {@code now} until refused; returns how many. */
-    private static long drain(TokenBucket bucket, long now) {
+    /** Takes single tokens at {@code now} until refused; returns how many (also used by TokenBucketRateChangeTest). */
+    static long drain(TokenBucket bucket, long now) {
         long n = 0;
         while (bucket.tryAcquire(1, now)) {
             n++;

@@ -83,7 +83,6 @@ public final class FlowCoordinator implements AutoCloseable {
     // Coordinator thread only.
     private KafkaProducer<String, byte[]> producer;
     private long roundTripNanos;
-    private boolean everCoordinated;
     private long idleSinceNanos = -1;
     private final Set<String> budgetWarnings = new java.util.HashSet<>();
 
@@ -142,7 +141,7 @@ public final class FlowCoordinator implements AutoCloseable {
                   Allowance fallback) {
         // One key per incarnation: a task closed and initialised again (a revived task) must not have its new
         // report and its old tombstone race under one key.
-        TaskFlow flow = new TaskFlow(this::wake, FlowReport.key(member, scope, task) + "#" + (++joins), scope, task,
+        TaskFlow flow = new TaskFlow(this::wake, FlowReport.key(member, scope, task) + "#" + (++joins), scope,
                 budgetRecords,
                 budgetBytes, budgetBurst, fallback, intervalNanos);
         if (inFallback) {
@@ -178,16 +177,6 @@ public final class FlowCoordinator implements AutoCloseable {
                 // Closed meanwhile (the coordinator stopped): nothing to wake.
             }
         }
-    }
-
-    /** The member's random id, the first part of its tasks' keys. */
-    public String member() {
-        return member;
-    }
-
-    /** The control topic. */
-    public String topic() {
-        return topic;
     }
 
     /** Stops the thread: tombstones for every task still joined, then the clients close. */
@@ -416,13 +405,10 @@ public final class FlowCoordinator implements AutoCloseable {
             }
             return;
         }
-        if (inFallback || !everCoordinated) {
-            if (inFallback) {
-                LOG.log(System.Logger.Level.INFO, "zsync: the flow control topic {0} is reachable again: tasks share"
-                        + " the budget by demand", topic);
-            }
+        if (inFallback) {
+            LOG.log(System.Logger.Level.INFO, "zsync: the flow control topic {0} is reachable again: tasks share"
+                    + " the budget by demand", topic);
             inFallback = false;
-            everCoordinated = true;
         }
         Map<String, Map<String, Allowance>> byScope = new HashMap<>();
         for (TaskFlow t : tasks) {

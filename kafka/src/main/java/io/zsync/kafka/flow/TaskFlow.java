@@ -28,7 +28,6 @@ public final class TaskFlow {
     private final Runnable onLeave;
     private final String key;
     private final String scope;
-    private final String task;
     private final long budgetRecords;
     private final long budgetBytes;
     private final long budgetBurst;
@@ -51,12 +50,11 @@ public final class TaskFlow {
     private final long[] pendingBytes = new long[Priority.COUNT];
     private final long[] averageBytes = new long[Priority.COUNT];
 
-    TaskFlow(Runnable onLeave, String key, String scope, String task, long budgetRecords, long budgetBytes,
+    TaskFlow(Runnable onLeave, String key, String scope, long budgetRecords, long budgetBytes,
              long budgetBurst, Allowance fallback, long intervalNanos) {
         this.onLeave = onLeave;
         this.key = key;
         this.scope = scope;
-        this.task = task;
         this.budgetRecords = budgetRecords;
         this.budgetBytes = budgetBytes;
         this.budgetBurst = budgetBurst;
@@ -71,13 +69,13 @@ public final class TaskFlow {
      * control topic.
      *
      * @param scope     the budget's scope
-     * @param task      the task's id
+     * @param task      the task's id (part of its key)
      * @param allowance what the task may release
      * @return the flow
      */
     public static TaskFlow fixed(String scope, String task, Allowance allowance) {
         // Its own budget, with the default burst (a tenth of a second's worth), so burstFor has a base.
-        TaskFlow flow = new TaskFlow(() -> { }, "fixed/" + scope + "/" + task, scope, task, allowance.records(),
+        TaskFlow flow = new TaskFlow(() -> { }, "fixed/" + scope + "/" + task, scope, allowance.records(),
                 allowance.bytes(), Math.max(1, allowance.records() / 10), allowance, 1_000_000_000L);
         flow.allow(allowance);
         return flow;
@@ -161,11 +159,6 @@ public final class TaskFlow {
     /** The task's key on the control topic. */
     public String key() {
         return key;
-    }
-
-    /** The task's id as the caller named it. */
-    public String task() {
-        return task;
     }
 
     String scope() {

@@ -38,7 +38,7 @@ class TaskFlowTest {
     }
 
     private static TaskFlow flow() {
-        return new TaskFlow(() -> { }, "m/p/0_0", "p", "0_0", 1_000, 100_000, 100,
+        return new TaskFlow(() -> { }, "m/p/0_0", "p", 1_000, 100_000, 100,
                 new Allowance(250, 25_000, Allowance.Mode.FALLBACK), INTERVAL_NANOS);
     }
 
