@@ -14,6 +14,7 @@ import io.zsync.kafka.RecordIntake;
 import io.zsync.kafka.ZsyncConfig;
 import io.zsync.kafka.flow.Allowance;
 import io.zsync.kafka.flow.FlowJoiner;
+import io.zsync.kafka.flow.LagSpec;
 import io.zsync.kafka.flow.TaskFlow;
 import io.zsync.stream.Backpressure;
 import io.zsync.stream.DeadLetterReason;
@@ -215,12 +216,14 @@ public final class RealtimeBridgeSourceTask extends SourceTask implements EmitCa
         RateShare share = zsync.rateScopeIsApplication() ? assignment.rateShare(sourceTopics, counts) : null;
         stream = buildStream(props.getOrDefault("name", "bridge") + "-" + assignment.task(), zsync, share);
         metrics = registerMetrics(name, assignment.task());
-        if (share != null && (zsync.rateLimit() > 0 || zsync.rateBytes() > 0)) {
+        if (share != null && (zsync.rateLimit() > 0 || zsync.rateBytes() > 0 || zsync.lagEnabled())) {
             // The connector's budget is shared by demand through the control topic on the source cluster;
             // the share by partitions is only the fallback for while that topic cannot be reached.
             flow = flowJoiner.join(zsync.flowTopic(name), config.sourceClientSettings(), zsync, name,
                     Integer.toString(assignment.task()), new Allowance(share.apportion(zsync.rateLimit()),
-                            share.apportion(zsync.rateBytes()), Allowance.Mode.FALLBACK));
+                            share.apportion(zsync.rateBytes()), Allowance.Mode.FALLBACK),
+                    zsync.lagEnabled() ? new LagSpec(zsync.lagGroup(), List.of(config.targetTopic()),
+                            zsync.lagMaxRecords(), zsync.lagMaxAgeMs(), config.targetAdminSettings()) : null);
             flow.update(stream, clock.nanoTime());
             metrics.flow(flow);
         }

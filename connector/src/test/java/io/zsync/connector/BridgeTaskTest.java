@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.connector.bridge.BridgeRecord;
 import io.zsync.kafka.ZsyncHeaders;
 import io.zsync.kafka.flow.Allowance;
 import io.zsync.kafka.flow.FlowJoiner;
+import io.zsync.kafka.flow.LagSpec;
 import io.zsync.kafka.flow.TaskFlow;
 import io.zsync.stream.Priority;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -379,6 +382,45 @@ class BridgeTaskTest {
     }
 
     /** Issue 20: the connector's budget is 1,000/s; a task under zsync.rate.scope=application. */
+    @Test
+    void withADownstreamGroupTheTaskJoinsPacedByItsLagOnTheTargetCluster() throws Exception {
+        AtomicReference<LagSpec> joined = new AtomicReference<>();
+        FlowJoiner recording = (topic, clients, config, scope, task, fallback, lag) -> {
+            joined.set(lag);
+            return FlowJoiner.fixed(Allowance.WAITING).join(topic, clients, config, scope, task, fallback, lag);
+        };
+        Map<String, String> settings = new HashMap<>();
+        settings.put("zsync.lag.group", " slow-readers ");
+        settings.put("zsync.lag.max.records", "250");
+        settings.put("target.bootstrap.servers", "target:9092");
+        settings.put("target.security.protocol", "SSL");
+        settings.put("target.ssl.truststore.password", "secret");
+        try (BridgeTaskHarness h = new BridgeTaskHarness(1).flow(recording).start(settings)) {
+            for (long o = 0; o < 100; o++) {
+                h.add(0, o, null, bytes("v" + o), null);
+            }
+            assertEquals(0, releasedOver(h, 1_000), "nothing leaves before the group's lag gives room");
+            LagSpec lag = joined.get();
+            assertEquals("slow-readers", lag.group());
+            assertEquals(250, lag.maxRecords());
+            assertEquals(List.of(TARGET), lag.topics(), "the lag counted is on the target topic");
+            assertEquals("target:9092", lag.adminConfigs().get("bootstrap.servers"));
+            assertEquals("SSL", lag.adminConfigs().get("security.protocol"));
+            assertEquals("secret", lag.adminConfigs().get("ssl.truststore.password"));
+        }
+    }
+
+    @Test
+    void aDownstreamGroupWithoutTheTargetClusterIsRefusedNamingTheKey() {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("source.bootstrap.servers", "unused:9092");
+        settings.put("source.topics", "in");
+        settings.put("target.topic", "out");
+        settings.put("zsync.lag.group", "slow-readers");
+        ConfigException e = assertThrows(ConfigException.class, () -> new BridgeConfig(settings));
+        assertTrue(e.getMessage().contains("target.bootstrap.servers"), e.getMessage());
+    }
+
     private static Map<String, String> applicationScope() {
         Map<String, String> settings = new HashMap<>();
         settings.put("zsync.rate.scope", "application");
@@ -406,11 +448,12 @@ class BridgeTaskTest {
     void underApplicationScopeTheTaskReleasesAtItsCoordinatedAllowance() throws Exception {
         AtomicReference<TaskFlow> joined = new AtomicReference<>();
         FlowJoiner fixed = FlowJoiner.fixed(new Allowance(200, 0, Allowance.Mode.COORDINATED));
-        FlowJoiner recording = (topic, clients, config, scope, task, fallback) -> {
+        FlowJoiner recording = (topic, clients, config, scope, task, fallback, lag) -> {
             assertEquals("harness-zsync-flow", topic, "the connector's control topic");
             assertEquals("unused:9092", clients.get("bootstrap.servers"), "on the source cluster");
             assertEquals(new Allowance(1000, 0, Allowance.Mode.FALLBACK), fallback, "one partition of one: all of it");
-            TaskFlow flow = fixed.join(topic, clients, config, scope, task, fallback);
+            assertNull(lag, "no downstream group");
+            TaskFlow flow = fixed.join(topic, clients, config, scope, task, fallback, null);
             joined.set(flow);
             return flow;
         };

@@ -62,6 +62,7 @@ public final class BufferMetrics implements AutoCloseable {
     private Sensor flowAllowanceRecords;
     private Sensor flowAllowanceBytes;
     private Sensor flowMode;
+    private Sensor downstreamLag;
     private Sensor[] flowDemand;
     private long lastSnapshot = Long.MIN_VALUE;
     private long lastFlush = Long.MIN_VALUE;
@@ -144,7 +145,8 @@ public final class BufferMetrics implements AutoCloseable {
      * refreshed with the others: {@code flow-allowance-records} (records/s) and {@code flow-allowance-bytes}
      * (bytes/s) this task may release, {@code flow-demand-records} (records/s, tagged by priority) it reported
      * wanting, and {@code flow-mode} (0 waiting for its first allocation, 1 coordinated, 2 falling back to its
-     * share by input partitions).
+     * share by input partitions), and {@code downstream-lag-records}: with {@code zsync.lag.group}, that group's
+     * lag on the output as last read (records; -1 before the first reading or without a group).
      *
      * @param taskFlow the task's membership
      */
@@ -156,6 +158,8 @@ public final class BufferMetrics implements AutoCloseable {
                 + " application's budget");
         flowMode = gauge("flow-mode", "0: waiting for the first allocation, 1: coordinated, 2: fallback to the"
                 + " share by input partitions (the control topic cannot be reached)");
+        downstreamLag = gauge("downstream-lag-records", "with zsync.lag.group: records the downstream consumer group"
+                + " had waiting in the output at the last reading; -1 without one");
         Priority[] levels = Priority.values();
         flowDemand = new Sensor[levels.length];
         for (Priority p : levels) {
@@ -189,6 +193,7 @@ public final class BufferMetrics implements AutoCloseable {
             flowAllowanceRecords.record(a.records());
             flowAllowanceBytes.record(a.bytes());
             flowMode.record(a.mode().ordinal());
+            downstreamLag.record(flow.downstreamLag());
             FlowReport demand = flow.demand();
             for (Priority p : Priority.values()) {
                 flowDemand[p.ordinal()].record(demand.demandRecords(p.ordinal()));

@@ -21,6 +21,8 @@ import java.time.Duration;
 public final class BufferStreams {
     /** The shortest catch-up window, whatever the dispatch interval. */
     static final Duration MIN_CATCH_UP = Duration.ofSeconds(1);
+    /** The records rate a stream paced by {@code zsync.lag.group} is built with, before its first allowance. */
+    static final long LAG_PLACEHOLDER_RATE = 1_000_000_000L;
 
     private BufferStreams() {
     }
@@ -70,6 +72,10 @@ public final class BufferStreams {
         long bytes = share == null ? config.rateBytes() : share.apportion(config.rateBytes());
         if (rate > 0) {
             b.withRateLimit(rate, burst);
+        } else if (config.lagEnabled()) {
+            // Paced by the downstream group's lag: a records bucket whose rate the flow budget sets (starting
+            // empty, below), whatever it is built with.
+            b.withRateLimit(LAG_PLACEHOLDER_RATE, 1);
         }
         if (share != null) {
             // One budget for the application: a task (re)start or rebalance must not add a burst each.

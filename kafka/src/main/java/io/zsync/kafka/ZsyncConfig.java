@@ -25,6 +25,7 @@ public final class ZsyncConfig extends AbstractConfig {
     private static final String GROUP_DEADLINE = "Deadlines";
     private static final String GROUP_BUFFER = "Buffer and backpressure";
     private static final String GROUP_RATE = "Rate limit";
+    private static final String GROUP_LAG = "Release by downstream lag";
     private static final String GROUP_DLQ = "Dead letters";
     private static final String GROUP_FORMAT = "Record format";
 
@@ -115,6 +116,35 @@ public final class ZsyncConfig extends AbstractConfig {
     private static final String FLOW_REPLICATION_FACTOR_DOC = "The control topic's replication factor when zsync"
             + " creates it; -1 (default) for the broker's default.replication.factor.";
 
+    public static final String LAG_GROUP_CONFIG = "zsync.lag.group";
+    private static final String LAG_GROUP_DOC = "The consumer group that reads the output topic. Set, zsync releases"
+            + " to the output only while that group has fewer than zsync.lag.max.records records waiting there (its"
+            + " lag: end offsets minus its committed offsets, summed over the output topic's partitions), and holds"
+            + " the rest in its buffer in priority and deadline order, so a CRITICAL record waits behind at most"
+            + " about that many records, not behind the whole backlog. The lag is read with the Admin client every"
+            + " zsync.flow.interval.ms, off the stream and task threads, and the records it lets out are one budget"
+            + " for the whole application, shared by demand and priority as under zsync.rate.scope=application"
+            + " (which this implies). Committed offsets are what counts: a group that commits every few seconds"
+            + " (enable.auto.commit's 5 s) needs zsync.lag.max.records of at least its rate times that interval, or"
+            + " its throughput drops. A partition where the group has no committed offset (the group is new, was"
+            + " deleted, or was reset without a commit) counts its lag from the end offset read when that was first"
+            + " seen, so zsync then releases at most zsync.lag.max.records records until the group commits (logged)."
+            + " A group with no members consumes nothing: zsync fills its lag to the bound and holds (logged). While"
+            + " the lag cannot be read, nothing is released (logged after 10 intervals, at least 5 s). Held records"
+            + " stay in zsync's buffer, where zsync.buffer.max.records and zsync.backpressure apply. Empty (default):"
+            + " off.";
+    public static final String LAG_MAX_RECORDS_CONFIG = "zsync.lag.max.records";
+    private static final String LAG_MAX_RECORDS_DOC = "With zsync.lag.group: the most records the group may have"
+            + " waiting in the output topic before zsync holds the rest. A record released now waits behind about"
+            + " this many: at 500 records/s, 250 records are half a second. Each interval releases at most the room"
+            + " left, so the group's throughput is at most this many records per zsync.flow.interval.ms (plus its"
+            + " commit interval).";
+    public static final String LAG_MAX_AGE_MS_CONFIG = "zsync.lag.max.age.ms";
+    private static final String LAG_MAX_AGE_MS_DOC = "With zsync.lag.group: also hold while the records waiting for"
+            + " the group would take longer than this to consume, ms: the bound becomes the group's consumption rate"
+            + " (committed offsets per second over the last 5 s) times this, never above zsync.lag.max.records. A"
+            + " group that has caught up (lag 0) always gets zsync.lag.max.records. 0 (default): no age bound.";
+
     public static final String DLQ_TOPIC_CONFIG = "zsync.dlq.topic";
     private static final String DLQ_TOPIC_DOC = "Topic for dead letters. Empty (default): the output topic name + .dlq.";
     public static final String DLQ_FORMAT_CONFIG = "zsync.dlq.format";
@@ -200,6 +230,15 @@ public final class ZsyncConfig extends AbstractConfig {
                             }
                         }, () -> "-1, or 1 to 32767"), Importance.LOW, FLOW_REPLICATION_FACTOR_DOC, GROUP_RATE,
                         ++order, ConfigDef.Width.SHORT, "Flow topic replication");
+        order = 0;
+        def.define(LAG_GROUP_CONFIG, Type.STRING, "", Importance.MEDIUM, LAG_GROUP_DOC, GROUP_LAG, ++order,
+                        ConfigDef.Width.MEDIUM, "Downstream consumer group")
+                .define(LAG_MAX_RECORDS_CONFIG, Type.LONG, 1_000L, ConfigDef.Range.between(1, 1_000_000_000L),
+                        Importance.MEDIUM, LAG_MAX_RECORDS_DOC, GROUP_LAG, ++order, ConfigDef.Width.SHORT,
+                        "Max downstream lag (records)")
+                .define(LAG_MAX_AGE_MS_CONFIG, Type.LONG, 0L, ConfigDef.Range.between(0, 86_400_000L),
+                        Importance.LOW, LAG_MAX_AGE_MS_DOC, GROUP_LAG, ++order, ConfigDef.Width.SHORT,
+                        "Max downstream age (ms)");
         order = 0;
         def.define(DLQ_TOPIC_CONFIG, Type.STRING, "", TopicNames.nameOrEmpty(), Importance.HIGH, DLQ_TOPIC_DOC,
                         GROUP_DLQ, ++order,
@@ -303,9 +342,32 @@ public final class ZsyncConfig extends AbstractConfig {
         return getLong(RATE_BYTES_CONFIG);
     }
 
-    /** Whether {@value #RATE_SCOPE_CONFIG} is {@code application}. */
+    /**
+     * Whether the rates are one budget for the application: {@value #RATE_SCOPE_CONFIG} is {@code application},
+     * or {@value #LAG_GROUP_CONFIG} is set (the downstream group's lag is one budget for all tasks).
+     */
     public boolean rateScopeIsApplication() {
-        return getString(RATE_SCOPE_CONFIG).trim().equalsIgnoreCase("application");
+        return getString(RATE_SCOPE_CONFIG).trim().equalsIgnoreCase("application") || lagEnabled();
+    }
+
+    /** Whether {@value #LAG_GROUP_CONFIG} is set: release paced by the downstream group's lag. */
+    public boolean lagEnabled() {
+        return !lagGroup().isEmpty();
+    }
+
+    /** {@value #LAG_GROUP_CONFIG}, trimmed; empty when off. */
+    public String lagGroup() {
+        return getString(LAG_GROUP_CONFIG).trim();
+    }
+
+    /** {@value #LAG_MAX_RECORDS_CONFIG}, records. */
+    public long lagMaxRecords() {
+        return getLong(LAG_MAX_RECORDS_CONFIG);
+    }
+
+    /** {@value #LAG_MAX_AGE_MS_CONFIG}, ms; 0 for no age bound. */
+    public long lagMaxAgeMs() {
+        return getLong(LAG_MAX_AGE_MS_CONFIG);
     }
 
     /** {@value #FLOW_INTERVAL_MS_CONFIG}, ms. */

@@ -35,6 +35,28 @@ class ZsyncConfigTest {
     }
 
     @Test
+    void aDownstreamGroupPacesReleaseAsOneBudgetForTheApplication() {
+        ZsyncConfig off = new ZsyncConfig(Map.of());
+        assertFalse(off.lagEnabled());
+        assertEquals(1_000, off.lagMaxRecords());
+        assertEquals(0, off.lagMaxAgeMs());
+        ZsyncConfig on = new ZsyncConfig(Map.of("zsync.lag.group", " readers ", "zsync.lag.max.records", "250",
+                "zsync.lag.max.age.ms", "2000"));
+        assertTrue(on.lagEnabled());
+        assertEquals("readers", on.lagGroup());
+        assertEquals(250, on.lagMaxRecords());
+        assertEquals(2_000, on.lagMaxAgeMs());
+        assertTrue(on.rateScopeIsApplication(), "the lag is shared by every task, as an application-wide rate");
+        assertFalse(new ZsyncConfig(Map.of("zsync.lag.group", "  ")).lagEnabled(), "blank: off");
+        for (Map.Entry<String, String> bad : List.of(Map.entry("zsync.lag.max.records", "0"),
+                Map.entry("zsync.lag.max.records", "many"), Map.entry("zsync.lag.max.age.ms", "-1"))) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> new ZsyncConfig(Map.of(bad.getKey(), bad.getValue())));
+            assertTrue(e.getMessage().contains(bad.getKey()), e.getMessage());
+        }
+    }
+
+    @Test
     void shouldReadEveryKeyIgnoringCaseOfEnumValues() {
         ZsyncConfig c = new ZsyncConfig(Map.of(
                 "zsync.priority.default", "low",
@@ -124,6 +146,6 @@ class ZsyncConfigTest {
             assertTrue(rst.contains(key), key);
             assertFalse(ZsyncConfig.CONFIG_DEF.configKeys().get(key).documentation.isBlank(), key);
         }
-        assertEquals(19, ZsyncConfig.CONFIG_DEF.names().size());
+        assertEquals(22, ZsyncConfig.CONFIG_DEF.names().size());
     }
 }

@@ -9,6 +9,7 @@ import io.zsync.kafka.RecordSize;
 import io.zsync.kafka.ZsyncConfig;
 import io.zsync.kafka.flow.Allowance;
 import io.zsync.kafka.flow.FlowJoiner;
+import io.zsync.kafka.flow.LagSpec;
 import io.zsync.kafka.flow.TaskFlow;
 import io.zsync.stream.Backpressure;
 import io.zsync.stream.DeadLetterReason;
@@ -141,7 +142,7 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         this.storeName = storeName;
         this.config = config;
         this.backpressure = config.backpressure();
-        this.unlimited = config.rateLimit() == 0 && config.rateBytes() == 0;
+        this.unlimited = config.rateLimit() == 0 && config.rateBytes() == 0 && !config.lagEnabled();
         this.outputChild = outputChild;
         this.deadLetterChild = deadLetterChild;
         this.clock = clock;
@@ -191,7 +192,9 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             this.flow = flowJoin.join(config.flowTopic(String.valueOf(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG))),
                     new StreamsConfig(appConfigs).getAdminConfigs("zsync-flow"), config, name, context.taskId().toString(),
                     new Allowance(
-                    share.apportion(config.rateLimit()), share.apportion(config.rateBytes()), Allowance.Mode.FALLBACK));
+                    share.apportion(config.rateLimit()), share.apportion(config.rateBytes()), Allowance.Mode.FALLBACK),
+                    config.lagEnabled() ? new LagSpec(config.lagGroup(), List.of(outputTopic), config.lagMaxRecords(),
+                            config.lagMaxAgeMs(), new StreamsConfig(appConfigs).getAdminConfigs("zsync-lag")) : null);
             flow.update(stream, clock.nanoTime());
         }
         this.metrics = new ProcessorMetrics(context, name, stream, flow);
@@ -311,7 +314,8 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
         LOG.log(System.Logger.Level.INFO, "zsync: task {0} ({1}) reads {2}: it shares the application''s budget by"
                 + " demand through the control topic {3}, and falls back to {4} while it cannot reach it"
                 + " (zsync.rate.scope=application)", context.taskId(), name, share,
-                config.flowTopic(String.valueOf(context.appConfigs().get(StreamsConfig.APPLICATION_ID_CONFIG))), limits);
+                config.flowTopic(String.valueOf(context.appConfigs().get(StreamsConfig.APPLICATION_ID_CONFIG))),
+                config.lagEnabled() ? "holding its records (paced by consumer group " + config.lagGroup() + ")" : limits);
         if (config.rateLimit() > 0 && config.rateLimit() < share.total()) {
             LOG.log(System.Logger.Level.WARNING, "zsync: zsync.rate.limit={0} is below the {1} input partitions it"
                     + " is divided among; while the control topic cannot be reached each task falls back to at least 1"

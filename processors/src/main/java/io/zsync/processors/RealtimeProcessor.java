@@ -175,10 +175,18 @@ public final class RealtimeProcessor implements ProcessorSupplier<byte[], byte[]
     public Set<StoreBuilder<?>> stores() {
         // Called when the processor is added to a topology: the earliest point to refuse a setting it
         // cannot honour.
+        if (config.lagEnabled() && outputTopic == null) {
+            throw new ConfigException(ZsyncConfig.LAG_GROUP_CONFIG, config.lagGroup(), "needs the output topic the"
+                    + " group reads: build the processor with ZsyncStreams (route or addTo) or call"
+                    + " RealtimeProcessor.withOutputTopic; or leave zsync.lag.group empty");
+        }
         if (config.rateScopeIsApplication() && inputTopics.isEmpty()) {
-            throw new ConfigException(ZsyncConfig.RATE_SCOPE_CONFIG, "application", "needs the processor's input"
-                    + " topics to divide the rate among tasks: build it with ZsyncStreams (route, addTo, or realtime"
-                    + " with the input topics) or call RealtimeProcessor.withInputTopics; or use task");
+            boolean lag = config.lagEnabled();
+            throw new ConfigException(lag ? ZsyncConfig.LAG_GROUP_CONFIG : ZsyncConfig.RATE_SCOPE_CONFIG,
+                    lag ? config.lagGroup() : "application", "needs the processor's input"
+                    + " topics to share the " + (lag ? "downstream lag" : "rate") + " among tasks: build it with"
+                    + " ZsyncStreams (route, addTo, or realtime with the input topics) or call"
+                    + " RealtimeProcessor.withInputTopics" + (lag ? "" : "; or use task"));
         }
         return Set.of(new BufferStoreBuilder(storeName()));
     }

@@ -54,6 +54,16 @@ public final class BridgeConfig extends AbstractConfig {
     private static final String TARGET_TOPIC_DOC = "The topic every delivered record is written to; dead letters go"
             + " to zsync.dlq.topic (default: this name + .dlq). Records keep their key, value, headers and"
             + " timestamp; the producer partitions them by key.";
+    public static final String TARGET_PREFIX = "target.";
+    public static final String TARGET_BOOTSTRAP_SERVERS_CONFIG = "target.bootstrap.servers";
+    private static final String TARGET_BOOTSTRAP_SERVERS_DOC = "The bootstrap servers of the cluster target.topic is"
+            + " on (the worker's). Needed only with zsync.lag.group, whose lag on target.topic the tasks read there"
+            + " with an Admin client; other Admin settings for it (security) go with the same prefix, e.g."
+            + " target.security.protocol, target.sasl.jaas.config.";
+    /** Target client settings kept as passwords: hidden in logs and REST answers. */
+    static final List<String> TARGET_PASSWORDS = List.of("target.sasl.jaas.config", "target.ssl.key.password",
+            "target.ssl.keystore.password", "target.ssl.truststore.password", "target.ssl.keystore.key",
+            "target.ssl.truststore.certificates", "target.ssl.keystore.certificate.chain");
     public static final String TARGET_MAX_MESSAGE_BYTES_CONFIG = "target.max.message.bytes";
     /** Where Connect takes the connector's own producer settings from; its max.request.size is this key's default. */
     public static final String PRODUCER_MAX_REQUEST_SIZE_OVERRIDE = "producer.override.max.request.size";
@@ -106,7 +116,15 @@ public final class BridgeConfig extends AbstractConfig {
         def.define(TARGET_TOPIC_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, TopicNames.name(),
                 Importance.HIGH, TARGET_TOPIC_DOC, GROUP_TARGET, 1, Width.MEDIUM, "Target topic")
                 .define(TARGET_MAX_MESSAGE_BYTES_CONFIG, Type.LONG, null, maxMessageBytes(), Importance.MEDIUM,
-                        TARGET_MAX_MESSAGE_BYTES_DOC, GROUP_TARGET, 2, Width.SHORT, "Target max message bytes");
+                        TARGET_MAX_MESSAGE_BYTES_DOC, GROUP_TARGET, 2, Width.SHORT, "Target max message bytes")
+                .define(TARGET_BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "", Importance.MEDIUM,
+                        TARGET_BOOTSTRAP_SERVERS_DOC, GROUP_TARGET, 3, Width.LONG, "Target bootstrap servers");
+        int targetOrder = 3;
+        for (String key : TARGET_PASSWORDS) {
+            def.define(key, Type.PASSWORD, null, Importance.LOW, "The target Admin client's "
+                    + key.substring(TARGET_PREFIX.length()) + " (with zsync.lag.group), kept as a password (hidden in"
+                    + " logs and REST answers).", GROUP_TARGET, ++targetOrder, Width.LONG, key);
+        }
         return ZsyncConfig.define(def);
     }
 
@@ -133,6 +151,11 @@ public final class BridgeConfig extends AbstractConfig {
         Object name = originals.get("name");
         zsync.checkFlowTopic(name == null ? "zsync-bridge" : name.toString(), sourceTopics(), targetTopic());
         checkSourceClientSettings();
+        if (zsync.lagEnabled() && getList(TARGET_BOOTSTRAP_SERVERS_CONFIG).stream().allMatch(s -> s.isBlank())) {
+            throw new KeyedConfigException(TARGET_BOOTSTRAP_SERVERS_CONFIG, "",
+                    "must name the target cluster's bootstrap servers when zsync.lag.group is set: the tasks read"
+                    + " that group's lag on " + targetTopic() + " there");
+        }
         this.targetMaxMessageBytes = resolveTargetMaxMessageBytes();
         this.producerLingerMs = resolveProducerLingerMs();
         checkNothingDropsRecords(originals);
@@ -352,6 +375,28 @@ public final class BridgeConfig extends AbstractConfig {
             }
         }
         settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(SOURCE_BOOTSTRAP_SERVERS_CONFIG)));
+        return settings;
+    }
+
+    /**
+     * How to reach the target cluster with an Admin client (with {@code zsync.lag.group}): every
+     * {@value #TARGET_PREFIX}-prefixed Admin setting, passwords revealed, prefix removed.
+     */
+    public Map<String, Object> targetAdminSettings() {
+        Map<String, Object> settings = new HashMap<>();
+        originalsWithPrefix(TARGET_PREFIX, true).forEach((key, value) -> {
+            if (AdminClientConfig.configNames().contains(key) && value != null) {
+                settings.put(key, value instanceof Password p ? p.value() : value);
+            }
+        });
+        for (String key : TARGET_PASSWORDS) {
+            Password p = getPassword(key);
+            if (p != null) {
+                settings.put(key.substring(TARGET_PREFIX.length()), p.value());
+            }
+        }
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",",
+                getList(TARGET_BOOTSTRAP_SERVERS_CONFIG)));
         return settings;
     }
 

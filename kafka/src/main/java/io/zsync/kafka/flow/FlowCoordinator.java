@@ -85,6 +85,10 @@ public final class FlowCoordinator implements AutoCloseable {
     private long roundTripNanos;
     private long idleSinceNanos = -1;
     private final Set<String> budgetWarnings = new java.util.HashSet<>();
+    /** The lag spec of every scope paced by a downstream group (the first join's), written by joins. */
+    private final Map<String, LagSpec> lagSpecs = new ConcurrentHashMap<>();
+    /** One reader per scope with a lag spec; coordinator thread only. */
+    private final Map<String, LagReader> lagReaders = new HashMap<>();
 
     /**
      * @param topic             the control topic
@@ -138,14 +142,17 @@ public final class FlowCoordinator implements AutoCloseable {
      * coordinator is in fallback, where it takes {@code fallback} at once.
      */
     TaskFlow join(String scope, String task, long budgetRecords, long budgetBytes, long budgetBurst,
-                  Allowance fallback) {
+                  Allowance fallback, LagSpec lag) {
+        if (lag != null) {
+            lagSpecs.putIfAbsent(scope, lag);
+        }
         // One key per incarnation: a task closed and initialised again (a revived task) must not have its new
         // report and its old tombstone race under one key.
         TaskFlow flow = new TaskFlow(this::wake, FlowReport.key(member, scope, task) + "#" + (++joins), scope,
                 budgetRecords,
                 budgetBytes, budgetBurst, fallback, intervalNanos);
         if (inFallback) {
-            flow.allow(fallback);
+            flow.allow(fallbackOf(flow));
         }
         tasks.add(flow);
         // Its first report now, not at the end of the running interval.
@@ -197,6 +204,7 @@ public final class FlowCoordinator implements AutoCloseable {
             setUp();
             while (!closing) {
                 long roundStart = System.nanoTime();
+                readLags(roundStart);
                 publish();
                 read(roundStart + intervalNanos);
                 table.expire(nowMs(), expiryMs);
@@ -215,7 +223,7 @@ public final class FlowCoordinator implements AutoCloseable {
             inFallback = true;
             registry.retire(this, false);
             for (TaskFlow t : tasks) {
-                t.allow(t.fallback());
+                t.allow(fallbackOf(t));
             }
         } finally {
             closeClients();
@@ -401,7 +409,7 @@ public final class FlowCoordinator implements AutoCloseable {
                         lastError == null ? "none" : lastError, tasks.size());
             }
             for (TaskFlow t : tasks) {
-                t.allow(t.fallback());
+                t.allow(fallbackOf(t));
             }
             return;
         }
@@ -425,15 +433,54 @@ public final class FlowCoordinator implements AutoCloseable {
                             + " with other budgets {1}; this member allots {2} records/s and {3} bytes/s", scope, other,
                             t.budgetRecords(), t.budgetBytes());
                 }
-                return table.allocate(scope, t.budgetRecords(), t.budgetBytes());
+                return table.allocate(scope, budgetRecords(t), t.budgetBytes());
             });
+            LagReader lag = lagReaders.get(t.scope());
+            if (lag != null) {
+                t.downstreamLag(lag.budget().lag());
+            }
             Allowance a = split.get(t.key());
             // Not read back yet (the task just joined): nothing until it is, so a new task adds no burst.
             t.allow(a == null ? Allowance.WAITING : a);
         }
     }
 
+    /**
+     * What a task takes while the coordination is down: its share by input partitions; nothing for a task
+     * paced by a downstream group's lag, whose budget cannot be shared without the control topic and which
+     * therefore holds its records in its buffer.
+     */
+    private Allowance fallbackOf(TaskFlow t) {
+        return lagSpecs.containsKey(t.scope()) ? new Allowance(0, 0, Allowance.Mode.FALLBACK) : t.fallback();
+    }
+
+    /**
+     * The records/s {@code t}'s scope may release now: its configured budget, or for a scope paced by a
+     * downstream group the room its lag leaves (see {@link LagBudget}), within the configured budget if any.
+     */
+    private long budgetRecords(TaskFlow t) {
+        long configured = t.budgetRecords();
+        if (!lagSpecs.containsKey(t.scope())) {
+            return configured;
+        }
+        LagReader lag = lagReaders.get(t.scope());
+        long room = lag == null ? 0 : lag.budget().budget(System.nanoTime());
+        return configured == 0 ? room : Math.min(configured, room);
+    }
+
+    /** Reads every downstream group's lag, at most an interval each (Admin requests; this thread only). */
+    private void readLags(long nowNanos) {
+        for (Map.Entry<String, LagSpec> e : lagSpecs.entrySet()) {
+            lagReaders.computeIfAbsent(e.getKey(), scope -> new LagReader(scope, e.getValue(), intervalNanos,
+                    fallbackAfterNanos, nowNanos)).read(System.nanoTime());
+        }
+    }
+
     private void closeClients() {
+        for (LagReader r : lagReaders.values()) {
+            r.close();
+        }
+        lagReaders.clear();
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }

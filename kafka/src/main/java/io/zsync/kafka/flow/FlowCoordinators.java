@@ -43,11 +43,13 @@ public final class FlowCoordinators {
      * @param budgetBurst       the application's burst, records
      * @param fallback          what the task takes while the topic cannot be reached: its share by input
      *                          partitions
+     * @param lag               the downstream group whose lag paces the scope's release
+     *                          ({@code zsync.lag.group}), or null
      * @return the task's membership; call {@link TaskFlow#leave} when the task closes
      */
     public synchronized TaskFlow join(String topic, Map<String, Object> clientConfigs, long intervalMs,
                                       short replicationFactor, String scope, String task, long budgetRecords,
-                                      long budgetBytes, long budgetBurst, Allowance fallback) {
+                                      long budgetBytes, long budgetBurst, Allowance fallback, LagSpec lag) {
         Objects.requireNonNull(fallback, "fallback");
         String where = clientConfigs.get("bootstrap.servers") + "|" + topic;
         FlowCoordinator c = coordinators.get(where);
@@ -56,7 +58,7 @@ public final class FlowCoordinators {
             coordinators.put(where, c);
             c.start();
         }
-        return c.join(scope, task, budgetRecords, budgetBytes, budgetBurst, fallback);
+        return c.join(scope, task, budgetRecords, budgetBytes, budgetBurst, fallback, lag);
     }
 
     private synchronized boolean retire(FlowCoordinator c, boolean onlyIfIdle) {

@@ -16,26 +16,27 @@ public interface FlowJoiner {
      * @param scope         the budget's scope: a Streams processor's name, a connector's name
      * @param task          the task's id, unique within the scope in this process
      * @param fallback      the task's share by input partitions, for while the control topic cannot be reached
+     * @param lag           the downstream group whose lag paces release ({@code zsync.lag.group}), or null
      * @return the task's membership; the task calls {@link TaskFlow#update} before it dispatches and
      *         {@link TaskFlow#leave} when it closes
      */
     TaskFlow join(String topic, Map<String, Object> clientConfigs, ZsyncConfig config, String scope, String task,
-                  Allowance fallback);
+                  Allowance fallback, LagSpec lag);
 
     /** Through the process's coordinator for the control topic ({@link FlowCoordinators}). */
     static FlowJoiner kafka() {
-        return (topic, clients, config, scope, task, fallback) -> FlowCoordinators.process().join(topic, clients,
-                config.flowIntervalMs(), config.flowReplicationFactor(), scope, task, config.rateLimit(),
-                config.rateBytes(), config.rateBurst(), fallback);
+        return (topic, clients, config, scope, task, fallback, lag) -> FlowCoordinators.process().join(topic,
+                clients, config.flowIntervalMs(), config.flowReplicationFactor(), scope, task, config.rateLimit(),
+                config.rateBytes(), config.rateBurst(), fallback, lag);
     }
 
     /** Every task keeps {@code allowance}, nobody coordinates (tests without a broker). */
     static FlowJoiner fixed(Allowance allowance) {
-        return (topic, clients, config, scope, task, fallback) -> TaskFlow.fixed(scope, task, allowance);
+        return (topic, clients, config, scope, task, fallback, lag) -> TaskFlow.fixed(scope, task, allowance);
     }
 
     /** Every task keeps its fallback share by input partitions, as before coordination (tests without a broker). */
     static FlowJoiner fallbackOnly() {
-        return (topic, clients, config, scope, task, fallback) -> TaskFlow.fixed(scope, task, fallback);
+        return (topic, clients, config, scope, task, fallback, lag) -> TaskFlow.fixed(scope, task, fallback);
     }
 }

@@ -39,6 +39,8 @@ public final class TaskFlow {
     private volatile FlowReport demand;
     private volatile Allowance allowance = Allowance.WAITING;
     private volatile boolean left;
+    /** The downstream group's lag at the coordinator's last reading, records; -1 without one (single writer). */
+    private volatile long downstreamLag = -1;
 
     // Task thread only.
     private Allowance applied;
@@ -179,6 +181,15 @@ public final class TaskFlow {
 
     boolean hasLeft() {
         return left;
+    }
+
+    /** The downstream group's lag as last read ({@code zsync.lag.group}), records; -1 when not read. */
+    public long downstreamLag() {
+        return downstreamLag;
+    }
+
+    void downstreamLag(long records) {
+        downstreamLag = records;
     }
 
     void allow(Allowance a) {

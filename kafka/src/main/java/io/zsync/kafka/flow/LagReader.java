@@ -1,0 +1,206 @@
+package io.zsync.kafka.flow;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Reads a downstream consumer group's lag on the output topics with the Admin client, for one
+ * {@link LagBudget}, on the flow coordinator's thread (never a stream or task thread). One reading is three
+ * requests sent together (the end offsets, the group's committed offsets, the group's state), waited for at
+ * most one interval; the output's partitions are described again every {@value #DESCRIBE_EVERY_MS} ms, so
+ * partitions added later count.
+ *
+ * <p>End offsets are read {@code read_uncommitted} (the high watermark): records of open transactions count
+ * as waiting, which errs on holding. Every change of what the reading finds is logged once: a group with no
+ * committed offset on some output partitions, a group with no members, a lag that cannot be read.
+ */
+final class LagReader implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(LagReader.class.getName());
+    static final long DESCRIBE_EVERY_MS = 30_000;
+
+    private final LagSpec spec;
+    private final String scope;
+    private final LagBudget budget;
+    private final long timeoutMs;
+    private final long warnAfterNanos;
+    private Admin admin;
+    private List<TopicPartition> partitions = List.of();
+    private long describedAtNanos;
+    private boolean described;
+    private long lastGoodNanos;
+    private boolean failing;
+    private boolean missingLogged;
+    private boolean emptyLogged;
+    private String lastError;
+
+    LagReader(String scope, LagSpec spec, long intervalNanos, long warnAfterNanos, long nowNanos) {
+        this.scope = scope;
+        this.spec = spec;
+        this.budget = new LagBudget(spec.maxRecords(), spec.maxAgeMs(), intervalNanos);
+        this.timeoutMs = Math.max(10, TimeUnit.NANOSECONDS.toMillis(intervalNanos));
+        this.warnAfterNanos = warnAfterNanos;
+        this.lastGoodNanos = nowNanos;
+        LOG.log(System.Logger.Level.INFO, "zsync: {0} releases to {1} only while consumer group {2} has fewer than"
+                + " {3} records waiting there{4}; its lag is read every {5} ms", scope, spec.topics(), spec.group(),
+                spec.maxRecords(), spec.maxAgeMs() > 0 ? " (and they would take at most " + spec.maxAgeMs()
+                        + " ms to consume)" : "", TimeUnit.NANOSECONDS.toMillis(intervalNanos));
+    }
+
+    LagBudget budget() {
+        return budget;
+    }
+
+    /** Reads the lag once, at most one interval, and feeds it to the budget; failures are logged, not thrown. */
+    void read(long nowNanos) {
+        try {
+            if (admin == null) {
+                Map<String, Object> configs = new HashMap<>(spec.adminConfigs());
+                configs.put(AdminClientConfig.CLIENT_ID_CONFIG, "zsync-lag-" + spec.group());
+                admin = Admin.create(configs);
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            if (!described || nowNanos - describedAtNanos > TimeUnit.MILLISECONDS.toNanos(DESCRIBE_EVERY_MS)) {
+                partitions = describe(deadline);
+                described = true;
+                describedAtNanos = nowNanos;
+            }
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                latest.put(tp, OffsetSpec.latest());
+            }
+            ListOffsetsResult ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)
+                    .timeoutMs((int) timeoutMs));
+            KafkaFuture<Map<TopicPartition, OffsetAndMetadata>> committed = admin.listConsumerGroupOffsets(
+                    spec.group(), new ListConsumerGroupOffsetsOptions().timeoutMs((int) timeoutMs))
+                    .partitionsToOffsetAndMetadata();
+            KafkaFuture<Map<String, ConsumerGroupDescription>> state = admin.describeConsumerGroups(
+                    List.of(spec.group()), new DescribeConsumerGroupsOptions().timeoutMs((int) timeoutMs)).all();
+            Map<TopicPartition, Long> endOffsets = new HashMap<>();
+            for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e
+                    : ends.all().get(remaining(deadline), TimeUnit.NANOSECONDS).entrySet()) {
+                endOffsets.put(e.getKey(), e.getValue().offset());
+            }
+            Map<TopicPartition, Long> committedOffsets = new HashMap<>();
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> e
+                    : get(committed, deadline, Map.<TopicPartition, OffsetAndMetadata>of()).entrySet()) {
+                if (e.getValue() != null && endOffsets.containsKey(e.getKey())) {
+                    committedOffsets.put(e.getKey(), e.getValue().offset());
+                }
+            }
+            ConsumerGroupDescription description = get(state, deadline, Map.<String, ConsumerGroupDescription>of())
+                    .get(spec.group());
+            budget.reading(nowNanos, endOffsets, committedOffsets);
+            lastGoodNanos = nowNanos;
+            if (failing) {
+                failing = false;
+                LOG.log(System.Logger.Level.INFO, "zsync: {0}: the lag of consumer group {1} can be read again ({2}"
+                        + " records)", scope, spec.group(), budget.lag());
+            }
+            logGroup(description);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(nowNanos, e.toString());
+        } catch (ExecutionException e) {
+            fail(nowNanos, String.valueOf(e.getCause()));
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                described = false;
+            }
+        } catch (TimeoutException | RuntimeException e) {
+            fail(nowNanos, e.toString());
+        }
+    }
+
+    private List<TopicPartition> describe(long deadline) throws InterruptedException, ExecutionException,
+            TimeoutException {
+        Map<String, TopicDescription> topics = admin.describeTopics(spec.topics(),
+                new DescribeTopicsOptions().timeoutMs((int) timeoutMs)).allTopicNames()
+                .get(remaining(deadline), TimeUnit.NANOSECONDS);
+        List<TopicPartition> out = new ArrayList<>();
+        topics.forEach((name, d) -> d.partitions().forEach(p -> out.add(new TopicPartition(name, p.partition()))));
+        return out;
+    }
+
+    /** The future's value; a group that does not exist gives {@code none}. */
+    private static <T> T get(KafkaFuture<T> future, long deadline, T none) throws InterruptedException,
+            ExecutionException, TimeoutException {
+        try {
+            return future.get(remaining(deadline), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return none;
+            }
+            throw e;
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(1, deadline - System.nanoTime());
+    }
+
+    private void fail(long nowNanos, String error) {
+        lastError = error;
+        if (!failing && nowNanos - lastGoodNanos >= warnAfterNanos) {
+            failing = true;
+            LOG.log(System.Logger.Level.WARNING, "zsync: {0}: the lag of consumer group {1} on {2} has not been"
+                    + " read for {3} ms (last error: {4}); nothing is released to the output until it is, and the"
+                    + " records wait in the buffer", scope, spec.group(), spec.topics(),
+                    TimeUnit.NANOSECONDS.toMillis(nowNanos - lastGoodNanos), lastError);
+        }
+    }
+
+    private void logGroup(ConsumerGroupDescription description) {
+        boolean missing = budget.uncommitted() > 0;
+        if (missing != missingLogged) {
+            missingLogged = missing;
+            if (missing) {
+                LOG.log(System.Logger.Level.WARNING, "zsync: {0}: consumer group {1} has no committed offset on {2}"
+                        + " of the {3} partitions of {4} (it has not started, was deleted, or was reset without a"
+                        + " commit): their lag counts from the end offsets read now, so at most {5} records are"
+                        + " released there until it commits; the rest waits in the buffer", scope, spec.group(),
+                        budget.uncommitted(), partitions.size(), spec.topics(), spec.maxRecords());
+            } else {
+                LOG.log(System.Logger.Level.INFO, "zsync: {0}: consumer group {1} has committed offsets on every"
+                        + " partition of {2}: release follows its lag ({3} records)", scope, spec.group(),
+                        spec.topics(), budget.lag());
+            }
+        }
+        boolean empty = description != null && description.groupState() == GroupState.EMPTY;
+        if (empty != emptyLogged) {
+            emptyLogged = empty;
+            LOG.log(System.Logger.Level.INFO, empty
+                    ? "zsync: {0}: consumer group {1} has no members: zsync releases until its lag reaches {2}"
+                    + " records, then holds the rest in its buffer until the group consumes"
+                    : "zsync: {0}: consumer group {1} has members again", scope, spec.group(), spec.maxRecords());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (admin != null) {
+            admin.close(java.time.Duration.ofSeconds(5));
+            admin = null;
+        }
+    }
+}
