@@ -204,7 +204,6 @@ public final class FlowCoordinator implements AutoCloseable {
             setUp();
             while (!closing) {
                 long roundStart = System.nanoTime();
-                readLags(roundStart);
                 publish();
                 read(roundStart + intervalNanos);
                 table.expire(nowMs(), expiryMs);
@@ -348,7 +347,12 @@ public final class FlowCoordinator implements AutoCloseable {
         long now;
         while (!closing && (now = System.nanoTime()) < untilNanos) {
             try {
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofNanos(untilNanos - now));
+                // With downstream lags to read, in slices, so that a reading is taken (and allocated) as it comes.
+                long slice = lagSpecs.isEmpty() ? untilNanos - now : Math.min(untilNanos - now, intervalNanos / 5);
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofNanos(slice));
+                if (pollLags()) {
+                    allocate();
+                }
                 for (ConsumerRecord<String, byte[]> r : records) {
                     if (r.key() == null) {
                         continue;
@@ -468,12 +472,19 @@ public final class FlowCoordinator implements AutoCloseable {
         return configured == 0 ? room : Math.min(configured, room);
     }
 
-    /** Reads every downstream group's lag, at most an interval each (Admin requests; this thread only). */
-    private void readLags(long nowNanos) {
+    /**
+     * Moves every downstream group's lag reading on (Admin requests, never blocking; this thread only).
+     *
+     * @return whether a new reading was taken
+     */
+    private boolean pollLags() {
+        boolean taken = false;
         for (Map.Entry<String, LagSpec> e : lagSpecs.entrySet()) {
-            lagReaders.computeIfAbsent(e.getKey(), scope -> new LagReader(scope, e.getValue(), intervalNanos,
-                    fallbackAfterNanos, nowNanos)).read(System.nanoTime());
+            long now = System.nanoTime();
+            taken |= lagReaders.computeIfAbsent(e.getKey(), scope -> new LagReader(scope, e.getValue(), intervalNanos,
+                    fallbackAfterNanos, now)).poll(now);
         }
+        return taken;
     }
 
     private void closeClients() {

@@ -19,6 +19,12 @@ import org.apache.kafka.common.TopicPartition;
  * measuring it. A reading older than 1.5 intervals gives 0 (its room is spent), so a lag that cannot be read
  * holds the output rather than release blind.
  *
+ * <p><b>Room granted, not yet used.</b> The tasks' token buckets may still hold part of the last room when
+ * the next reading comes (a task that dispatches rarely catches up on its rate), and would release it on top
+ * of the new room. So the part of the last room that the output's end offsets show was not used
+ * ({@code max(0, last room − records appended since)}) is taken off the new room: what the group has waiting,
+ * what was granted but not used, and what is granted now add up to at most the bound.
+ *
  * <p><b>No committed offset.</b> A partition where the group has none (a group not started yet, deleted, or
  * reset without a commit) counts its lag from the end offset when that was first seen: the application then
  * releases at most the bound there until the group commits. Nothing is lost either way: held records stay in
@@ -41,6 +47,9 @@ final class LagBudget {
     private Set<TopicPartition> committedBefore = Set.of();
 
     private long lag = -1;
+    /** Σ end offsets at the last reading, and over which partitions, for what was appended since. */
+    private long endSum;
+    private Set<TopicPartition> endsBefore = Set.of();
     private long room;
     private long readAtNanos;
     private boolean read;
@@ -90,9 +99,17 @@ final class LagBudget {
         while (history.size() > 2 && nowNanos - history.peekFirst()[0] > RATE_WINDOW_MS * 1_000_000L) {
             history.pollFirst();
         }
+        long ends0 = 0;
+        for (long end : ends.values()) {
+            ends0 += end;
+        }
+        long appended = ends.keySet().equals(endsBefore) ? Math.max(0, ends0 - endSum) : room;
+        long unused = Math.max(0, room - appended);
+        endSum = ends0;
+        endsBefore = Set.copyOf(ends.keySet());
         lag = total;
         uncommitted = missing;
-        room = Math.max(0, bound() - total);
+        room = Math.max(0, bound() - total - unused);
         readAtNanos = nowNanos;
         read = true;
     }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -27,10 +26,11 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Reads a downstream consumer group's lag on the output topics with the Admin client, for one
- * {@link LagBudget}, on the flow coordinator's thread (never a stream or task thread). One reading is three
- * requests sent together (the end offsets, the group's committed offsets, the group's state), waited for at
- * most one interval; the output's partitions are described again every {@value #DESCRIBE_EVERY_MS} ms, so
- * partitions added later count.
+ * {@link LagBudget}, driven by the flow coordinator's thread (never a stream or task thread) without
+ * blocking it: the coordinator must keep reading its control topic meanwhile. One reading is three requests
+ * sent together (the end offsets, the group's committed offsets, the group's state), at most one per
+ * interval; the output's partitions are described again every {@value #DESCRIBE_EVERY_MS} ms, so partitions
+ * added later count.
  *
  * <p>End offsets are read {@code read_uncommitted} (the high watermark): records of open transactions count
  * as waiting, which errs on holding. Every change of what the reading finds is logged once: a group with no
@@ -43,9 +43,15 @@ final class LagReader implements AutoCloseable {
     private final LagSpec spec;
     private final String scope;
     private final LagBudget budget;
-    private final long timeoutMs;
+    private final int timeoutMs;
+    private final long intervalNanos;
     private final long warnAfterNanos;
     private Admin admin;
+    private KafkaFuture<Map<String, TopicDescription>> describing;
+    private KafkaFuture<Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo>> ends;
+    private KafkaFuture<Map<TopicPartition, OffsetAndMetadata>> committed;
+    private KafkaFuture<Map<String, ConsumerGroupDescription>> state;
+    private long sentAtNanos;
     private List<TopicPartition> partitions = List.of();
     private long describedAtNanos;
     private boolean described;
@@ -59,7 +65,9 @@ final class LagReader implements AutoCloseable {
         this.scope = scope;
         this.spec = spec;
         this.budget = new LagBudget(spec.maxRecords(), spec.maxAgeMs(), intervalNanos);
-        this.timeoutMs = Math.max(10, TimeUnit.NANOSECONDS.toMillis(intervalNanos));
+        this.intervalNanos = intervalNanos;
+        // Long enough for a broker under load; a reading that takes longer holds the output meanwhile.
+        this.timeoutMs = (int) Math.max(1_000, 4 * TimeUnit.NANOSECONDS.toMillis(intervalNanos));
         this.warnAfterNanos = warnAfterNanos;
         this.lastGoodNanos = nowNanos;
         LOG.log(System.Logger.Level.INFO, "zsync: {0} releases to {1} only while consumer group {2} has fewer than"
@@ -72,53 +80,60 @@ final class LagReader implements AutoCloseable {
         return budget;
     }
 
-    /** Reads the lag once, at most one interval, and feeds it to the budget; failures are logged, not thrown. */
-    void read(long nowNanos) {
+    /**
+     * Moves the reading on without blocking: takes the answers of a reading in flight once all have come,
+     * or sends the next reading's requests when none is in flight and an interval has passed since the last
+     * (describing the output's partitions first when due). Every request carries a timeout, so each one
+     * completes, if only with an error, which is logged (see the class comment), never thrown.
+     *
+     * @param nowNanos now, on the monotonic clock the budget is read on
+     * @return whether the budget took a new reading
+     */
+    boolean poll(long nowNanos) {
         try {
             if (admin == null) {
                 Map<String, Object> configs = new HashMap<>(spec.adminConfigs());
                 configs.put(AdminClientConfig.CLIENT_ID_CONFIG, "zsync-lag-" + spec.group());
                 admin = Admin.create(configs);
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-            if (!described || nowNanos - describedAtNanos > TimeUnit.MILLISECONDS.toNanos(DESCRIBE_EVERY_MS)) {
-                partitions = describe(deadline);
-                described = true;
+            if (describing != null) {
+                if (!describing.isDone()) {
+                    return false;
+                }
+                KafkaFuture<Map<String, TopicDescription>> d = describing;
+                describing = null;
+                List<TopicPartition> out = new ArrayList<>();
+                d.get().forEach((name, t) -> t.partitions().forEach(p -> out.add(new TopicPartition(name, p.partition()))));
+                partitions = out;
                 describedAtNanos = nowNanos;
+                described = true;
             }
+            if (ends != null) {
+                if (!(ends.isDone() && committed.isDone() && state.isDone())) {
+                    return false;
+                }
+                return take(nowNanos);
+            }
+            if (!described || nowNanos - describedAtNanos > TimeUnit.MILLISECONDS.toNanos(DESCRIBE_EVERY_MS)) {
+                describing = admin.describeTopics(spec.topics(), new DescribeTopicsOptions().timeoutMs(timeoutMs))
+                        .allTopicNames();
+                return false;
+            }
+            if (sentAtNanos != 0 && nowNanos - sentAtNanos < intervalNanos) {
+                return false;
+            }
+            sentAtNanos = nowNanos;
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (TopicPartition tp : partitions) {
                 latest.put(tp, OffsetSpec.latest());
             }
-            ListOffsetsResult ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)
-                    .timeoutMs((int) timeoutMs));
-            KafkaFuture<Map<TopicPartition, OffsetAndMetadata>> committed = admin.listConsumerGroupOffsets(
-                    spec.group(), new ListConsumerGroupOffsetsOptions().timeoutMs((int) timeoutMs))
-                    .partitionsToOffsetAndMetadata();
-            KafkaFuture<Map<String, ConsumerGroupDescription>> state = admin.describeConsumerGroups(
-                    List.of(spec.group()), new DescribeConsumerGroupsOptions().timeoutMs((int) timeoutMs)).all();
-            Map<TopicPartition, Long> endOffsets = new HashMap<>();
-            for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e
-                    : ends.all().get(remaining(deadline), TimeUnit.NANOSECONDS).entrySet()) {
-                endOffsets.put(e.getKey(), e.getValue().offset());
-            }
-            Map<TopicPartition, Long> committedOffsets = new HashMap<>();
-            for (Map.Entry<TopicPartition, OffsetAndMetadata> e
-                    : get(committed, deadline, Map.<TopicPartition, OffsetAndMetadata>of()).entrySet()) {
-                if (e.getValue() != null && endOffsets.containsKey(e.getKey())) {
-                    committedOffsets.put(e.getKey(), e.getValue().offset());
-                }
-            }
-            ConsumerGroupDescription description = get(state, deadline, Map.<String, ConsumerGroupDescription>of())
-                    .get(spec.group());
-            budget.reading(nowNanos, endOffsets, committedOffsets);
-            lastGoodNanos = nowNanos;
-            if (failing) {
-                failing = false;
-                LOG.log(System.Logger.Level.INFO, "zsync: {0}: the lag of consumer group {1} can be read again ({2}"
-                        + " records)", scope, spec.group(), budget.lag());
-            }
-            logGroup(description);
+            ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)
+                    .timeoutMs(timeoutMs)).all();
+            committed = admin.listConsumerGroupOffsets(spec.group(),
+                    new ListConsumerGroupOffsetsOptions().timeoutMs(timeoutMs)).partitionsToOffsetAndMetadata();
+            state = admin.describeConsumerGroups(List.of(spec.group()),
+                    new DescribeConsumerGroupsOptions().timeoutMs(timeoutMs)).all();
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fail(nowNanos, e.toString());
@@ -127,36 +142,51 @@ final class LagReader implements AutoCloseable {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 described = false;
             }
-        } catch (TimeoutException | RuntimeException e) {
+        } catch (RuntimeException e) {
             fail(nowNanos, e.toString());
         }
+        return false;
     }
 
-    private List<TopicPartition> describe(long deadline) throws InterruptedException, ExecutionException,
-            TimeoutException {
-        Map<String, TopicDescription> topics = admin.describeTopics(spec.topics(),
-                new DescribeTopicsOptions().timeoutMs((int) timeoutMs)).allTopicNames()
-                .get(remaining(deadline), TimeUnit.NANOSECONDS);
-        List<TopicPartition> out = new ArrayList<>();
-        topics.forEach((name, d) -> d.partitions().forEach(p -> out.add(new TopicPartition(name, p.partition()))));
-        return out;
+    /** Takes the answers of the reading in flight (all done). */
+    private boolean take(long nowNanos) throws InterruptedException, ExecutionException {
+        KafkaFuture<Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo>> e = ends;
+        KafkaFuture<Map<TopicPartition, OffsetAndMetadata>> c = committed;
+        KafkaFuture<Map<String, ConsumerGroupDescription>> st = state;
+        ends = null;
+        committed = null;
+        state = null;
+        Map<TopicPartition, Long> endOffsets = new HashMap<>();
+        e.get().forEach((tp, info) -> endOffsets.put(tp, info.offset()));
+        Map<TopicPartition, Long> committedOffsets = new HashMap<>();
+        orNone(c, Map.<TopicPartition, OffsetAndMetadata>of()).forEach((tp, o) -> {
+            if (o != null && endOffsets.containsKey(tp)) {
+                committedOffsets.put(tp, o.offset());
+            }
+        });
+        ConsumerGroupDescription description = orNone(st, Map.<String, ConsumerGroupDescription>of())
+                .get(spec.group());
+        budget.reading(nowNanos, endOffsets, committedOffsets);
+        lastGoodNanos = nowNanos;
+        if (failing) {
+            failing = false;
+            LOG.log(System.Logger.Level.INFO, "zsync: {0}: the lag of consumer group {1} can be read again ({2}"
+                    + " records)", scope, spec.group(), budget.lag());
+        }
+        logGroup(description);
+        return true;
     }
 
     /** The future's value; a group that does not exist gives {@code none}. */
-    private static <T> T get(KafkaFuture<T> future, long deadline, T none) throws InterruptedException,
-            ExecutionException, TimeoutException {
+    private static <T> T orNone(KafkaFuture<T> future, T none) throws InterruptedException, ExecutionException {
         try {
-            return future.get(remaining(deadline), TimeUnit.NANOSECONDS);
+            return future.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof GroupIdNotFoundException) {
                 return none;
             }
             throw e;
         }
-    }
-
-    private static long remaining(long deadline) {
-        return Math.max(1, deadline - System.nanoTime());
     }
 
     private void fail(long nowNanos, String error) {

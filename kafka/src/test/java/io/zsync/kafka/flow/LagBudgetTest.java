@@ -33,6 +33,21 @@ class LagBudgetTest {
     }
 
     @Test
+    void roomGrantedButNotYetUsedIsTakenOffTheNextRoom() {
+        LagBudget b = new LagBudget(1_000, 0, INTERVAL);
+        b.reading(0, offsets(0, 0), offsets(0, 0));
+        assertEquals(4_000, b.budget(0), "1,000 records of room");
+        // Only 400 of them reached the output, and the group consumed them all: 600 may still be in the tasks'
+        // buckets, so only 400 more are granted.
+        b.reading(INTERVAL, offsets(200, 200), offsets(200, 200));
+        assertEquals(0, b.lag());
+        assertEquals(1_600, b.budget(INTERVAL));
+        // All of that used: the whole bound again.
+        b.reading(2 * INTERVAL, offsets(400, 400), offsets(400, 400));
+        assertEquals(4_000, b.budget(2 * INTERVAL));
+    }
+
+    @Test
     void aReadingNotRenewedWithinOneAndAHalfIntervalsReleasesNothing() {
         LagBudget b = new LagBudget(1_000, 0, INTERVAL);
         b.reading(0, offsets(10, 10), offsets(10, 10));

@@ -49,7 +49,7 @@ class FlowCoordinatorIT {
         FlowCoordinators member = new FlowCoordinators();
         members.add(member);
         return member.join(topic, Map.of("bootstrap.servers", kafka.bootstrapServers()), INTERVAL_MS, (short) 1,
-                "proc", task, budget, 0, Math.max(1, budget / 10), fallback);
+                "proc", task, budget, 0, Math.max(1, budget / 10), fallback, null);
     }
 
     /** A manual stream holding {@code n} records of {@code level}, as a task's buffer would. */
