@@ -236,6 +236,35 @@ class RealtimeProcessorTest {
     }
 
     @Test
+    void aTaskPacedByADownstreamGroupHoldsItsRecordsUntilTheGroupsLagGivesRoom() {
+        // No control topic and no lag reading here (the driver's joiner keeps the fallback): a task paced by the
+        // group's lag cannot know its room, so it releases nothing, and loses nothing: every record waits.
+        try (RealtimeDriver t = new RealtimeDriver(Map.of("zsync.lag.group", "readers",
+                "zsync.buffer.max.records", "1000"), Map.of("in", 4))) {
+            for (int i = 0; i < 200; i++) {
+                t.send("k" + i);
+            }
+            t.advance(Duration.ofSeconds(5));
+            assertEquals(0, t.outKeys().size(), "held: no room is known");
+            assertTrue(t.dlq.isEmpty(), "and nothing dropped");
+        }
+    }
+
+    @Test
+    void aDownstreamGroupWithoutTheOutputTopicIsRefusedWhenTheProcessorIsAdded() {
+        Map<String, String> zsync = Map.of("zsync.lag.group", "readers");
+        ConfigException e = assertThrows(ConfigException.class, () -> new Topology().addSource("src", "in")
+                .addProcessor("z", new RealtimeProcessor("z", zsync, "o", "d").withInputTopics(List.of("in")), "src"));
+        assertTrue(e.getMessage().contains("zsync.lag.group") && e.getMessage().contains("output topic"),
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> new Topology().addSource("src", "in")
+                .addProcessor("z", new RealtimeProcessor("z", zsync, "o", "d").withOutputTopic("out"), "src"));
+        assertTrue(e.getMessage().contains("zsync.lag.group") && e.getMessage().contains("input"), e.getMessage());
+        new Topology().addSource("src", "in").addProcessor("z", new RealtimeProcessor("z", zsync, "o", "d")
+                .withInputTopics(List.of("in")).withOutputTopic("out"), "src");
+    }
+
+    @Test
     void applicationScopeWithoutInputTopicsIsRefusedWhenTheProcessorIsAdded() {
         Map<String, String> zsync = Map.of("zsync.rate.limit", "100", "zsync.rate.scope", "application");
         ConfigException e = assertThrows(ConfigException.class, () -> new Topology().addSource("src", "in")

@@ -444,6 +444,9 @@ public final class FlowCoordinator implements AutoCloseable {
                 t.downstreamLag(lag.budget().lag());
             }
             Allowance a = split.get(t.key());
+            if (a != null && lag != null) {
+                a = new Allowance(a.records(), a.bytes(), a.mode(), lag.budget().validUntilNanos());
+            }
             // Not read back yet (the task just joined): nothing until it is, so a new task adds no burst.
             t.allow(a == null ? Allowance.WAITING : a);
         }
@@ -468,8 +471,7 @@ public final class FlowCoordinator implements AutoCloseable {
             return configured;
         }
         LagReader lag = lagReaders.get(t.scope());
-        long room = lag == null ? 0 : lag.budget().budget(System.nanoTime());
-        return configured == 0 ? room : Math.min(configured, room);
+        return lag == null ? 0 : lag.budget().budget(System.nanoTime(), configured);
     }
 
     /**

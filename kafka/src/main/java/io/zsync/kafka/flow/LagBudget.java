@@ -51,6 +51,8 @@ final class LagBudget {
     private long endSum;
     private Set<TopicPartition> endsBefore = Set.of();
     private long room;
+    /** The part of the room actually granted: less when a configured rate capped the budget. */
+    private long granted;
     private long readAtNanos;
     private boolean read;
     private int uncommitted;
@@ -104,12 +106,13 @@ final class LagBudget {
             ends0 += end;
         }
         long appended = ends.keySet().equals(endsBefore) ? Math.max(0, ends0 - endSum) : room;
-        long unused = Math.max(0, room - appended);
+        long unused = Math.max(0, granted - appended);
         endSum = ends0;
         endsBefore = Set.copyOf(ends.keySet());
         lag = total;
         uncommitted = missing;
         room = Math.max(0, bound() - total - unused);
+        granted = room;
         readAtNanos = nowNanos;
         read = true;
     }
@@ -147,14 +150,27 @@ final class LagBudget {
      * What the application may release now, records/s: the room of the last reading spread over an
      * interval, or 0 when there is no reading or it is older than 1.5 intervals.
      *
-     * @param nowNanos now, on the clock {@link #reading} was given
+     * @param nowNanos    now, on the clock {@link #reading} was given
+     * @param capPerSecond a configured rate that caps the budget (records/s), 0 for none: only the capped part
+     *                    of the room counts as granted
+     * @return records/s
      */
-    long budget(long nowNanos) {
+    long budget(long nowNanos, long capPerSecond) {
         if (!read || nowNanos - readAtNanos > intervalNanos + intervalNanos / 2) {
             return 0;
         }
-        long perSecond = room * 1_000_000_000L / intervalNanos;
-        return Math.min(perSecond, FlowAllocation.MAX_BUDGET);
+        long perSecond = Math.min(room * 1_000_000_000L / intervalNanos, FlowAllocation.MAX_BUDGET);
+        if (capPerSecond > 0 && capPerSecond < perSecond) {
+            // The cap times an interval: at most 10^9 x 6 x 10^10 ns, within a long.
+            granted = Math.min(granted, capPerSecond * intervalNanos / 1_000_000_000L);
+            return capPerSecond;
+        }
+        return perSecond;
+    }
+
+    /** Until when the last reading's room may be released (1.5 intervals after it), on its clock. */
+    long validUntilNanos() {
+        return readAtNanos + intervalNanos + intervalNanos / 2;
     }
 
     /** The lag at the last reading, records; -1 before the first. */

@@ -216,7 +216,11 @@ final class LagReader implements AutoCloseable {
                         spec.topics(), budget.lag());
             }
         }
-        boolean empty = description != null && description.groupState() == GroupState.EMPTY;
+        if (description == null) {
+            // Not there (deleted, or not created yet): logged above as offsets missing.
+            return;
+        }
+        boolean empty = description.groupState() == GroupState.EMPTY;
         if (empty != emptyLogged) {
             emptyLogged = empty;
             LOG.log(System.Logger.Level.INFO, empty

@@ -44,6 +44,8 @@ public final class TaskFlow {
 
     // Task thread only.
     private Allowance applied;
+    /** Whether the applied allowance's end has passed, so no records are released under it. */
+    private boolean holding;
     private long measuredAtNanos;
     private boolean measured;
     private final long[] accepted = new long[Priority.COUNT];
@@ -95,9 +97,16 @@ public final class TaskFlow {
             measure(stream, nowNanos);
         }
         Allowance a = allowance;
+        // Only an allowance with an end (a downstream group's room) needs the coordinator's clock.
+        boolean expired = a.recordsUntilNanos() != Long.MAX_VALUE && a.recordsExpired(System.nanoTime());
         if (a != applied) {
             applied = a;
-            stream.setRateLimit(a.records(), burstFor(a.records()), a.bytes());
+            holding = expired;
+            stream.setRateLimit(expired ? 0 : a.records(), burstFor(a.records()), a.bytes());
+        } else if (expired && !holding) {
+            // Not renewed in time (its coordinator stalled, or the lag cannot be read): no records until it is.
+            holding = true;
+            stream.setRateLimit(0, burstFor(a.records()), a.bytes());
         }
     }
 

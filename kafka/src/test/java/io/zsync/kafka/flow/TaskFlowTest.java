@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 /** A task's side of the flow budget: what it measures as demand, and how it applies an allowance. */
@@ -109,6 +110,36 @@ class TaskFlowTest {
             flow.update(s, clock.nanoTime());
             clock.advance(Duration.ofSeconds(1));
             assertEquals(250, s.dispatch(10_000), "the fallback share, 250/s, for 1 s");
+        }
+    }
+
+    @Test
+    void anAllowanceWithAnEndReleasesNoRecordsOnceItsEndHasPassed() throws Exception {
+        try (RealtimeStream s = stream()) {
+            TaskFlow flow = flow();
+            for (int i = 0; i < 5_000; i++) {
+                send(s, i, Priority.LOW, 10);
+            }
+            // A downstream group's room, good for 300 ms of the coordinator's clock (System.nanoTime).
+            Allowance room = new Allowance(1_000, 100_000, Allowance.Mode.COORDINATED, System.nanoTime() + 300_000_000L);
+            flow.allow(room);
+            flow.update(s, clock.nanoTime());
+            clock.advance(Duration.ofMillis(100));
+            flow.update(s, clock.nanoTime());
+            assertEquals(100, s.dispatch(10_000), "1,000/s while it holds");
+            Thread.sleep(400);
+            flow.update(s, clock.nanoTime());
+            clock.advance(Duration.ofSeconds(1));
+            flow.update(s, clock.nanoTime());
+            assertEquals(0, s.dispatch(10_000), "not renewed in time: nothing more, however long the wait");
+            // A renewed one applies at once.
+            flow.allow(new Allowance(500, 100_000, Allowance.Mode.COORDINATED, System.nanoTime() + 60_000_000_000L));
+            flow.update(s, clock.nanoTime());
+            clock.advance(Duration.ofMillis(100));
+            flow.update(s, clock.nanoTime());
+            assertEquals(50, s.dispatch(10_000), "500/s");
+            // Allowances without an end never expire.
+            assertFalse(new Allowance(1, 1, Allowance.Mode.COORDINATED).recordsExpired(Long.MAX_VALUE - 1));
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zsync.io.Io;
 import io.zsync.kafka.flow.Allowance;
 import io.zsync.kafka.flow.FlowCoordinators;
+import io.zsync.kafka.flow.LagSpec;
 import io.zsync.kafka.flow.TaskFlow;
 import io.zsync.stream.Priority;
 import io.zsync.stream.RealtimeStream;
@@ -21,6 +22,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -122,6 +126,66 @@ class FlowCoordinatorIT {
                     .all().get(30, TimeUnit.SECONDS);
             until(() -> flow.allowance().mode() == Allowance.Mode.COORDINATED && flow.allowance().records() == 1_000,
                     Duration.ofSeconds(20), flows, held);
+        }
+    }
+
+    /**
+     * Issue 21: the budget of a scope paced by a downstream group follows that group's lag as read with the
+     * Admin client: the room under the bound, spread over an interval. A group that does not exist yet counts
+     * its lag from the end offsets first seen; its commits count once made; a cluster that cannot be reached
+     * gives no room at all.
+     */
+    @Test
+    void aScopePacedByADownstreamGroupGetsTheRoomItsLagLeaves() throws Exception {
+        String topic = "coord-lag";
+        String out = "coord-lag-out";
+        Map<String, Object> clients = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        try (Admin admin = Admin.create(clients)) {
+            admin.createTopics(List.of(new NewTopic(out, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            Topics.awaitReady(admin, List.of(out), Duration.ofSeconds(30));
+            FlowCoordinators member = new FlowCoordinators();
+            members.add(member);
+            Allowance none = new Allowance(0, 0, Allowance.Mode.FALLBACK);
+            TaskFlow flow = member.join(topic, clients, INTERVAL_MS, (short) 1, "proc", "0_0", 0, 0, 1, none,
+                    new LagSpec("readers", List.of(out), 200, 0, clients));
+            TaskFlow[] flows = {flow};
+            RealtimeStream[] held = {holding(5_000, Priority.LOW)};
+            // No such group yet: nothing waits for it so far, so the whole bound: 200 records per 100 ms.
+            until(() -> flow.downstreamLag() == 0 && flow.allowance().records() == 2_000, Duration.ofSeconds(20),
+                    flows, held);
+            try (CheckedProducer producer = Records.producer(kafka.bootstrapServers())) {
+                for (int i = 0; i < 150; i++) {
+                    producer.send(new ProducerRecord<>(out, i % 2, Records.bytes("k" + i), Records.bytes("v")));
+                }
+            }
+            // 150 appended since: they wait for the group, which has not committed; at most 50 records of room.
+            // (Nothing here releases what it is granted, so each reading takes the last grant off, see LagBudget:
+            // the room alternates between the whole and less.)
+            until(() -> flow.downstreamLag() == 150 && flow.allowance().records() == 500, Duration.ofSeconds(20),
+                    flows, held);
+            // The group commits 100 of them (75 on each partition): 50 wait, at most 150 of room.
+            admin.alterConsumerGroupOffsets("readers", Map.of(new TopicPartition(out, 0), new OffsetAndMetadata(50),
+                    new TopicPartition(out, 1), new OffsetAndMetadata(50))).all().get(30, TimeUnit.SECONDS);
+            until(() -> flow.downstreamLag() == 50 && flow.allowance().records() > 500, Duration.ofSeconds(20),
+                    flows, held);
+            for (int i = 0; i < 10; i++) {
+                until(() -> flow.allowance().records() > 0, Duration.ofSeconds(20), flows, held);
+                assertTrue(flow.allowance().records() <= 1_500, "never above the room: " + flow.allowance());
+                Thread.sleep(INTERVAL_MS);
+            }
+
+            // The same on a cluster that cannot be reached: no reading, so no room.
+            FlowCoordinators cut = new FlowCoordinators();
+            members.add(cut);
+            TaskFlow blind = cut.join("coord-lag-blind", clients, INTERVAL_MS, (short) 1, "proc", "0_0", 0, 0, 1, none,
+                    new LagSpec("readers", List.of(out), 200, 0, Map.of("bootstrap.servers", "localhost:1")));
+            RealtimeStream[] blindHeld = {holding(100, Priority.CRITICAL)};
+            until(() -> blind.allowance().mode() == Allowance.Mode.COORDINATED, Duration.ofSeconds(20),
+                    new TaskFlow[] {blind}, blindHeld);
+            Thread.sleep(2_000);
+            blind.update(blindHeld[0], System.nanoTime());
+            assertEquals(0, blind.allowance().records(), "without a lag reading nothing is released");
+            assertEquals(-1, blind.downstreamLag(), "never read");
         }
     }
 }
