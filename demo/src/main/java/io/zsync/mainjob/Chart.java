@@ -8,7 +8,7 @@ import java.util.function.ToLongFunction;
 /**
  * The run as one self-contained HTML page (inline SVG, no scripts): records in and out per second, the
  * bridge's records per second into its target topic against its budget (a dashed line), and p99 latency
- * per priority per second on a log scale, over time.
+ * per priority per second on a log scale, over time; the warm-up's seconds are shaded in both.
  */
 final class Chart {
     private static final int WIDTH = 900;
@@ -24,8 +24,10 @@ final class Chart {
 
     /**
      * @param budget the bridge's records/s for the whole connector, drawn as a dashed line; 0 for none
+     * @param warmUp the phase shaded as the warm-up (its seconds from the workload's start)
      */
-    static String html(String title, List<Monitor.Sample> samples, long budget, String report) {
+    static String html(String title, List<Monitor.Sample> samples, long budget, Monitor.Phase warmUp,
+                       String report) {
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
                 .append(escape(title)).append("</title>\n<style>body{font-family:sans-serif;margin:24px}"
@@ -41,7 +43,7 @@ final class Chart {
                 new Series("in (produced)", "#2ca02c", Monitor.Sample::inPerSecond),
                 new Series("out (delivered)", "#1f77b4", Monitor.Sample::outPerSecond),
                 new Series("bridge (released)", "#9467bd", Monitor.Sample::bridgePerSecond),
-                new Series("dead letters", "#d62728", Monitor.Sample::deadPerSecond)}, maxRate, false);
+                new Series("dead letters", "#d62728", Monitor.Sample::deadPerSecond)}, maxRate, false, warmUp);
         if (budget > 0) {
             budgetLine(sb, budget, maxRate);
         }
@@ -56,7 +58,7 @@ final class Chart {
                 maxLatency = Math.max(maxLatency, s.p99Ms()[i]);
             }
         }
-        svg(sb, samples, levels, maxLatency, true);
+        svg(sb, samples, levels, maxLatency, true, warmUp);
         sb.append("</svg>\n");
         sb.append("<h2>Report</h2>\n<pre>").append(escape(report)).append("</pre>\n</body></html>\n");
         return sb.toString();
@@ -65,12 +67,19 @@ final class Chart {
     private record Series(String name, String colour, ToLongFunction<Monitor.Sample> value) {
     }
 
-    private static void svg(StringBuilder sb, List<Monitor.Sample> samples, Series[] series, long max, boolean log) {
+    private static void svg(StringBuilder sb, List<Monitor.Sample> samples, Series[] series, long max, boolean log,
+                            Monitor.Phase shaded) {
         int plotW = WIDTH - LEFT - RIGHT;
         int plotH = HEIGHT - TOP - BOTTOM;
         int last = samples.isEmpty() ? 1 : Math.max(1, samples.get(samples.size() - 1).second());
         sb.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n", WIDTH,
                 HEIGHT + 20, WIDTH, HEIGHT + 20));
+        // The shaded phase first, under the grid and the lines.
+        double from = LEFT + plotW * Math.min(1, shaded.fromMs() / 1000.0 / last);
+        double to = LEFT + plotW * Math.min(1, shaded.toMs() / 1000.0 / last);
+        sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#eee\"/>"
+                + "<text x=\"%.1f\" y=\"%d\" fill=\"#888\">%s</text>%n", from, TOP, to - from, plotH, from + 4,
+                TOP + 14, escape(shaded.name())));
         // Axes and a few grid lines.
         for (int g = 0; g <= 4; g++) {
             double fraction = g / 4.0;

@@ -73,31 +73,65 @@ final class ConnectWorker implements AutoCloseable {
             throw new IllegalStateException("Connect refused connector " + name + ": " + put.body());
         }
         long until = System.nanoTime() + timeout.toNanos();
-        String last = "";
+        Status last = null;
         while (System.nanoTime() < until) {
-            HttpResponse<String> status = http.send(HttpRequest.newBuilder(
-                    rest.resolve("/connectors/" + name + "/status")).GET().build(), HttpResponse.BodyHandlers.ofString());
-            last = status.body();
-            if (status.statusCode() == 200) {
-                JsonNode s = JSON.readTree(last);
-                if ("FAILED".equals(s.path("connector").path("state").asText())) {
-                    throw new IllegalStateException("connector " + name + " failed: " + s.path("connector").path("trace"));
-                }
-                int running = 0;
-                for (JsonNode task : s.path("tasks")) {
-                    if ("FAILED".equals(task.path("state").asText())) {
-                        throw new IllegalStateException("a task of " + name + " failed: " + task.path("trace").asText());
-                    }
-                    running += "RUNNING".equals(task.path("state").asText()) ? 1 : 0;
-                }
-                if ("RUNNING".equals(s.path("connector").path("state").asText()) && running >= tasks) {
-                    return;
-                }
+            last = status(name);
+            if (last.running(tasks)) {
+                return;
             }
             Thread.sleep(200);
         }
         throw new IllegalStateException("connector " + name + " did not run " + tasks + " tasks within "
                 + timeout.toSeconds() + " s; last status: " + last);
+    }
+
+    /**
+     * A connector's state and its tasks' ({@code GET /connectors/<name>/status}).
+     *
+     * @param connector the connector's state, {@code UNKNOWN} before the worker reports one
+     * @param tasks     each task's state, in task order
+     */
+    record Status(String name, String connector, List<String> tasks) {
+        /** Whether the connector and at least {@code wanted} of its tasks are RUNNING. */
+        boolean running(int wanted) {
+            return "RUNNING".equals(connector) && tasks.stream().filter("RUNNING"::equals).count() >= wanted;
+        }
+
+        /** {@code RUNNING, tasks RUNNING, RUNNING} */
+        String detail() {
+            return connector + ", tasks " + (tasks.isEmpty() ? "none yet" : String.join(", ", tasks));
+        }
+
+        @Override
+        public String toString() {
+            return name + " " + detail();
+        }
+    }
+
+    /**
+     * The connector's status.
+     *
+     * @throws IllegalStateException when the connector or one of its tasks FAILED, with the worker's trace
+     */
+    Status status(String name) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(rest.resolve("/connectors/" + name + "/status"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            return new Status(name, "UNKNOWN (HTTP " + r.statusCode() + ")", List.of());
+        }
+        JsonNode s = JSON.readTree(r.body());
+        if ("FAILED".equals(s.path("connector").path("state").asText())) {
+            throw new IllegalStateException("connector " + name + " failed: " + s.path("connector").path("trace").asText());
+        }
+        List<String> tasks = new ArrayList<>();
+        for (JsonNode task : s.path("tasks")) {
+            if ("FAILED".equals(task.path("state").asText())) {
+                throw new IllegalStateException("task " + task.path("id").asText() + " of " + name + " failed: "
+                        + task.path("trace").asText());
+            }
+            tasks.add(task.path("state").asText());
+        }
+        return new Status(name, s.path("connector").path("state").asText("UNKNOWN"), tasks);
     }
 
     /**

@@ -25,7 +25,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.utils.Time;
 
 /**
  * The main job: the whole of zsync on one machine. It starts a KRaft broker in this JVM (or uses the
@@ -35,14 +37,26 @@ import org.apache.kafka.common.config.ConfigException;
  * <pre>workload → orders, audit → [bridge: priority, deadlines, rate limit] → prioritized
  *          → [Streams app: buffer, checksum] → deliveries    (dead letters: prioritized.dlq, deliveries.dlq)</pre>
  *
- * It drives a mixed workload (four priorities, deadlines of which some expire, bursts over the bridge's
- * rate limit), prints progress once a second, and ends with a report and an HTML chart in
- * {@code output.dir}. It exits 0 when every record produced was delivered or dead-lettered.
+ * The workload starts only when every part runs ({@link Readiness}: the Streams app RUNNING with a task
+ * for each of its input partitions, the connector and its tasks RUNNING, and a {@link Probe} record
+ * through each source partition read at the output); it fails, naming what is not ready, after
+ * {@value #READY_TIMEOUT_SECONDS} s. It drives a mixed workload (four priorities, deadlines of which some
+ * expire, bursts over the bridge's rate limit), prints progress once a second, and ends with a report and
+ * an HTML chart in {@code output.dir}: latency per priority over the steady part, the first
+ * {@value #WARM_UP_MS} ms of the workload on a line of their own. It exits 0 when every record produced
+ * was delivered or dead-lettered.
  *
  * <pre>java -cp ... io.zsync.mainjob.MainJob config/main-job.properties [key=value ...]</pre>
  */
 public final class MainJob {
     private static final Duration CONNECTOR_START = Duration.ofSeconds(60);
+    static final int READY_TIMEOUT_SECONDS = 60;
+    /** The first part of the workload, shown apart from the steady part's latency. */
+    static final long WARM_UP_MS = 3_000;
+    static final Monitor.Phase WARM_UP = new Monitor.Phase("warm-up", 0, WARM_UP_MS);
+    static final Monitor.Phase STEADY = new Monitor.Phase("steady", WARM_UP_MS, Long.MAX_VALUE);
+    /** The phases of the workload, in order: the report's headline latency is {@link #STEADY}'s. */
+    static final List<Monitor.Phase> PHASES = List.of(WARM_UP, STEADY);
 
     private MainJob() {
     }
@@ -146,14 +160,35 @@ public final class MainJob {
             BridgeFlow.Budget budget = BridgeFlow.Budget.of(name, connector, tasks);
             Monitor monitor = new Monitor(bootstrap, streamsConfig.outputTopic(),
                     List.of(bridgeDlq, streamsConfig.dlqTopic()), workload::produced,
-                    new BridgeFlow(bootstrap, prioritized, budget));
+                    new BridgeFlow(bootstrap, prioritized, budget), PHASES);
             Thread monitorThread = new Thread(monitor, "zsync-main-job-monitor");
+            monitorThread.start();
+            running.add(() -> {
+                monitor.stop();
+                monitorThread.join();
+            });
+
+            System.out.printf(Locale.ROOT, "zsync main job: waiting until every part runs (at most %d s) ...%n",
+                    READY_TIMEOUT_SECONDS);
+            Readiness.Result ready;
+            int probes;
+            try (Probe probe = new Probe(bootstrap, sources, monitor)) {
+                ready = new Readiness(Time.SYSTEM).await(List.of(
+                        Readiness.streams(streams, partitions(bootstrap, streamsConfig.inputTopics())),
+                        Readiness.connector(connect, name, tasks)), probe, Duration.ofSeconds(READY_TIMEOUT_SECONDS));
+                probes = probe.sent();
+            } catch (IllegalStateException e) {
+                System.err.println("zsync main job: " + e.getMessage());
+                return 1;
+            }
+            System.out.println("zsync main job: " + ready.summary());
+            ready.details().forEach(d -> System.out.println("  " + d));
+            monitor.begin(Duration.ofSeconds(10));
             Thread workloadThread = new Thread(workload, "zsync-main-job-workload");
             Instant started = Instant.now();
             System.out.printf(Locale.ROOT, "zsync main job: %d s of workload, then until every record is accounted"
                     + " for (at most %d s more)%n", config.getLong(MainJobConfig.DURATION_CONFIG) / 1000,
                     config.getLong(MainJobConfig.DRAIN_TIMEOUT_CONFIG) / 1000);
-            monitorThread.start();
             workloadThread.start();
             workloadThread.join();
             long produced = workload.produced();
@@ -170,10 +205,10 @@ public final class MainJob {
             Duration took = Duration.between(started, Instant.now());
 
             String report = report(config, bootstrap, name, connector, budget, streamsConfig, workload, monitor,
-                    produced, took);
+                    produced, took, ready, probes);
             Files.writeString(out.resolve("report.txt"), report, StandardCharsets.UTF_8);
             Files.writeString(out.resolve("chart.html"), Chart.html("zsync main job", monitor.samples(),
-                    budget.total(), report), StandardCharsets.UTF_8);
+                    budget.total(), WARM_UP, report), StandardCharsets.UTF_8);
             System.out.println();
             System.out.print(report);
             System.out.println("zsync main job: report " + out.resolve("report.txt") + ", chart "
@@ -195,8 +230,8 @@ public final class MainJob {
 
     private static String report(MainJobConfig config, String bootstrap, String connectorName,
                                  Map<String, String> connector, BridgeFlow.Budget budget, ZsyncAppConfig streams,
-                                 Workload workload,
-                                 Monitor monitor, long produced, Duration took) {
+                                 Workload workload, Monitor monitor, long produced, Duration took,
+                                 Readiness.Result ready, int probes) {
         StringBuilder sb = new StringBuilder();
         sb.append("zsync main job report\n");
         sb.append(String.format(Locale.ROOT, "  Kafka: %s%s%n", bootstrap, config.embedded() ? " (embedded KRaft broker)"
@@ -212,6 +247,8 @@ public final class MainJob {
                 config.getInt(MainJobConfig.BURST_RATE_CONFIG), config.getLong(MainJobConfig.BURST_LENGTH_CONFIG),
                 config.getLong(MainJobConfig.BURST_EVERY_CONFIG), config.getList(MainJobConfig.PRIORITY_MIX_CONFIG),
                 config.getInt(MainJobConfig.DEADLINE_SHARE_CONFIG), config.getLong(MainJobConfig.DEADLINE_CONFIG)));
+        sb.append(String.format(Locale.ROOT, "  %s, then the workload started:%n", ready.summary()));
+        ready.details().forEach(d -> sb.append("    ").append(d).append('\n'));
         sb.append(String.format(Locale.ROOT, "  run: %.1f s (workload and drain)%n", took.toMillis() / 1000.0));
         sb.append(String.format(Locale.ROOT, "%n  records produced          %,10d%n", produced));
         sb.append(String.format(Locale.ROOT, "  delivered to %-12s %,10d%n", streams.outputTopic(), monitor.outTotal()));
@@ -230,20 +267,48 @@ public final class MainJob {
                         + monitor.missing(workload.sent(), failedSends, 10)));
         sb.append(String.format(Locale.ROOT, "  delivered more than once  %,10d (at-least-once: repeats are possible"
                 + " after a crash, none are expected in a clean run)%n", monitor.repeated()));
-        sb.append(String.format(Locale.ROOT, "%n  latency, produce to delivery (ms)%n  %-9s %10s %8s %8s %8s %8s%n",
+        sb.append(String.format(Locale.ROOT, "  readiness probes          %,10d sent before the workload, %,d read at the"
+                + " output, %,d dead-lettered (not among the records above)%n", probes,
+                monitor.probesDelivered().size(), monitor.probesDeadLettered().size()));
+        sb.append(latencyTable(monitor, STEADY));
+        for (Monitor.Phase phase : PHASES) {
+            if (phase != STEADY) {
+                sb.append(latencyLine(monitor, phase));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The headline: latency per priority of the records {@code phase} produced, from p50 to the max. */
+    static String latencyTable(Monitor monitor, Monitor.Phase phase) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n  latency, produce to delivery (ms), %s:"
+                + " records %s of the workload%n  %-9s %10s %8s %8s %8s %8s%n", phase.name(), phase.records(),
                 "priority", "delivered", "p50", "p99", "p99.9", "max"));
         for (int i = Priority.COUNT - 1; i >= 0; i--) {
             Priority p = Priority.of(i);
-            Histogram h = monitor.latency(p);
+            Histogram h = monitor.latency(phase, p);
             if (h.getTotalCount() == 0) {
                 sb.append(String.format(Locale.ROOT, "  %-9s %,10d %8s %8s %8s %8s%n", p.name(), 0, "-", "-", "-", "-"));
                 continue;
             }
-            sb.append(String.format(Locale.ROOT, "  %-9s %,10d %,8d %,8d %,8d %,8d%n", p.name(), monitor.delivered(p),
-                    h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-                    h.getMaxValue()));
+            sb.append(String.format(Locale.ROOT, "  %-9s %,10d %,8d %,8d %,8d %,8d%n", p.name(),
+                    monitor.delivered(phase, p), h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+                    h.getValueAtPercentile(99.9), h.getMaxValue()));
         }
         return sb.toString();
+    }
+
+    /** One line for another phase: p99 per priority of the records it produced, and how many were delivered. */
+    static String latencyLine(Monitor monitor, Monitor.Phase phase) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %s, records %s: p99 ms", phase.name(),
+                phase.records()));
+        for (int i = Priority.COUNT - 1; i >= 0; i--) {
+            Priority p = Priority.of(i);
+            Histogram h = monitor.latency(phase, p);
+            sb.append(i == Priority.COUNT - 1 ? " " : ", ").append(p.name()).append(' ').append(h.getTotalCount() == 0
+                    ? "-" : String.format(Locale.ROOT, "%,d", h.getValueAtPercentile(99)));
+        }
+        return sb.append(String.format(Locale.ROOT, " (%,d delivered)%n", monitor.delivered(phase))).toString();
     }
 
     /**
@@ -278,6 +343,16 @@ public final class MainJob {
             return admin.describeTopics(sources).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
                     .mapToInt(d -> d.partitions().size()).sum();
         }
+    }
+
+    /** The partitions of {@code topics}. */
+    private static Set<TopicPartition> partitions(String bootstrap, List<String> topics) throws Exception {
+        Set<TopicPartition> out = new LinkedHashSet<>();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().forEach(d ->
+                    d.partitions().forEach(p -> out.add(new TopicPartition(d.name(), p.partition()))));
+        }
+        return out;
     }
 
     private static void closeAll(List<AutoCloseable> running) {
