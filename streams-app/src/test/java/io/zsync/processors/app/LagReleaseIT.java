@@ -68,7 +68,7 @@ class LagReleaseIT {
     }
 
     /**
-     * A LOW backlog of 10,000 records (20 s of the group's work) is in the app's input when CRITICAL records
+     * A LOW backlog of 10,000 records (20 s of the group's work) is in the app's buffer when CRITICAL records
      * start to arrive; they reach the slow group within about the bound's worth of its time, and the group's
      * lag on the output stays near the bound instead of growing with the backlog.
      */
@@ -79,7 +79,9 @@ class LagReleaseIT {
         start(app);
         try (SlowGroup group = new SlowGroup(app, 500); LagProbe probe = new LagProbe(app)) {
             produce(app, "low", 10_000, "LOW", 0);
-            Thread.sleep(2_000);
+            // Once the app has read the backlog into its buffer (its commits show it), the output's pace is the
+            // group's alone: from here on a CRITICAL record's wait is what lag release makes it.
+            awaitInputRead(app, 10_000);
             // CRITICAL at 25 records/s for 4 s, behind the whole LOW backlog in the input.
             int critical = 100;
             produce(app, "crit", critical, "CRITICAL", 25);
@@ -160,6 +162,7 @@ class LagReleaseIT {
         p.put("zsync.flow.interval.ms", "100");
         p.put("zsync.buffer.max.records", "200000");
         p.put("state.dir", dir.resolve("state-" + app).toString());
+        p.put("commit.interval.ms", "100");
         Path config = dir.resolve(app + ".properties");
         try (var w = Files.newBufferedWriter(config)) {
             p.store(w, "lag release test");
@@ -177,6 +180,22 @@ class LagReleaseIT {
                 }
                 assertTrue(System.nanoTime() < until, "the app joins its group: " + g + logTail());
                 Thread.sleep(200);
+            }
+        }
+    }
+
+    /** Waits until the app's committed input offsets reach {@code n} records (it commits every 100 ms). */
+    private void awaitInputRead(String app, long n) throws Exception {
+        try (Admin admin = admin()) {
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                long read = admin.listConsumerGroupOffsets(app).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                        .values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
+                if (read >= n) {
+                    return;
+                }
+                assertTrue(System.nanoTime() < until, "the app reads its input: " + read + logTail());
+                Thread.sleep(100);
             }
         }
     }
