@@ -71,7 +71,11 @@ class ConnectorValidateTest {
                 Map.of("transforms", "f", "transforms.f.type", "org.apache.kafka.connect.transforms.Filter"),
                 Map.of("transforms", "p, f", "transforms.p.type", "io.zsync.connector.transforms.SetPriority",
                         "transforms.f.type", "org.apache.kafka.connect.transforms.Filter"),
-                Map.of("transforms", "p", "transforms.p.type", "io.zsync.connector.transforms.SetPriority"));
+                Map.of("transforms", "p", "transforms.p.type", "io.zsync.connector.transforms.SetPriority"),
+                Map.of("zsync.lag.group", "slow-readers"),
+                Map.of("zsync.lag.group", "slow-readers", "target.bootstrap.servers", " "),
+                Map.of("zsync.lag.group", "slow-readers", "target.bootstrap.servers", "target:9092"),
+                Map.of("zsync.lag.group", " ", "zsync.lag.max.records", "50"));
         for (Map<String, String> overrides : cases) {
             Map<String, String> settings = base();
             settings.putAll(overrides);
@@ -115,6 +119,26 @@ class ConnectorValidateTest {
         none.put("errors.tolerance", "none");
         assertTrue(new RealtimeBridgeSourceConnector().validate(none).configValues().stream()
                 .allMatch(v -> v.errorMessages().isEmpty()));
+    }
+
+    /**
+     * Issue 21: a bridge paced by a downstream group's lag reads that lag on the target cluster, which the
+     * worker's own settings do not name to a connector: validate() asks for it on its key.
+     */
+    @Test
+    void aDownstreamGroupWithoutTheTargetClusterIsRefusedByValidateOnTargetBootstrapServers() {
+        Map<String, String> settings = base();
+        settings.put("zsync.lag.group", "slow-readers");
+        List<ConfigValue> refused = new RealtimeBridgeSourceConnector().validate(settings).configValues().stream()
+                .filter(v -> !v.errorMessages().isEmpty()).toList();
+        assertEquals(List.of(BridgeConfig.TARGET_BOOTSTRAP_SERVERS_CONFIG),
+                refused.stream().map(ConfigValue::name).toList());
+        String message = refused.get(0).errorMessages().get(0);
+        assertTrue(message.contains("target.bootstrap.servers") && message.contains("zsync.lag.group"), message);
+
+        settings.put(BridgeConfig.TARGET_BOOTSTRAP_SERVERS_CONFIG, "target:9092");
+        assertTrue(new RealtimeBridgeSourceConnector().validate(settings).configValues().stream()
+                .allMatch(v -> v.errorMessages().isEmpty()), "with the target cluster named it is accepted");
     }
 
     @Test

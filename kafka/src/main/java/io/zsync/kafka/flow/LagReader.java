@@ -17,7 +17,6 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
@@ -216,11 +215,7 @@ final class LagReader implements AutoCloseable {
                         spec.topics(), budget.lag());
             }
         }
-        if (description == null) {
-            // Not there (deleted, or not created yet): logged above as offsets missing.
-            return;
-        }
-        boolean empty = description.groupState() == GroupState.EMPTY;
+        boolean empty = hasNoMembers(description);
         if (empty != emptyLogged) {
             emptyLogged = empty;
             LOG.log(System.Logger.Level.INFO, empty
@@ -228,6 +223,15 @@ final class LagReader implements AutoCloseable {
                     + " records, then holds the rest in its buffer until the group consumes"
                     : "zsync: {0}: consumer group {1} has members again", scope, spec.group(), spec.maxRecords());
         }
+    }
+
+    /**
+     * Whether the group consumes nothing because nobody is in it: empty, or gone (deleted or never started:
+     * described {@code Dead}, or not found, {@code description} null). A deleted group is not one whose
+     * members came back.
+     */
+    static boolean hasNoMembers(ConsumerGroupDescription description) {
+        return description == null || description.members().isEmpty();
     }
 
     @Override
