@@ -3,6 +3,7 @@ package io.zsync.processors;
 import io.zsync.kafka.BufferStreams;
 import io.zsync.kafka.DeadLetters;
 import io.zsync.kafka.EmitCallbacks;
+import io.zsync.kafka.KeyedConfigException;
 import io.zsync.kafka.RateShare;
 import io.zsync.kafka.RecordIntake;
 import io.zsync.kafka.RecordSize;
@@ -187,6 +188,13 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
             // A control topic that is also an input or output would mix control records with records.
             config.checkFlowTopic(String.valueOf(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG)),
                     rateShareTopics, outputTopic);
+            if (config.lagEnabled() && config.lagGroup().equals(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG))) {
+                // The app's own group commits offsets on its input, never on its output: the output would look
+                // unread for ever and release would stop at the bound.
+                throw new KeyedConfigException(ZsyncConfig.LAG_GROUP_CONFIG, config.lagGroup(), "is this application's"
+                        + " own consumer group (application.id), which reads the input; name the group that reads "
+                        + outputTopic);
+            }
             // The budget is shared by demand through the control topic; the partition share is only the
             // fallback for while that topic cannot be reached.
             this.flow = flowJoin.join(config.flowTopic(String.valueOf(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG))),

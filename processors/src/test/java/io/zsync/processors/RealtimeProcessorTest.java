@@ -251,6 +251,22 @@ class RealtimeProcessorTest {
     }
 
     @Test
+    void theApplicationsOwnGroupIsRefusedAsTheDownstreamGroup() {
+        // A driver that fails in init is never closed: its own application.id and state directory, so the store it
+        // leaves locked is no other test's.
+        Map<String, Object> streams = Map.of("application.id", "own-group", "state.dir",
+                System.getProperty("java.io.tmpdir") + "/zsync-own-group-" + System.nanoTime());
+        Exception e = assertThrows(Exception.class, () -> new RealtimeDriver(Map.of("zsync.lag.group", "own-group"),
+                Map.of("in", 4), streams).close());
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof ConfigException)) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause.getMessage().contains("zsync.lag.group") && cause.getMessage().contains("application.id"),
+                String.valueOf(cause));
+    }
+
+    @Test
     void aDownstreamGroupWithoutTheOutputTopicIsRefusedWhenTheProcessorIsAdded() {
         Map<String, String> zsync = Map.of("zsync.lag.group", "readers");
         ConfigException e = assertThrows(ConfigException.class, () -> new Topology().addSource("src", "in")

@@ -69,7 +69,7 @@ final class LagReader implements AutoCloseable {
         this.timeoutMs = (int) Math.max(1_000, 4 * TimeUnit.NANOSECONDS.toMillis(intervalNanos));
         this.warnAfterNanos = warnAfterNanos;
         this.lastGoodNanos = nowNanos;
-        LOG.log(System.Logger.Level.INFO, "zsync: {0} releases to {1} only while consumer group {2} has fewer than"
+        LOG.log(System.Logger.Level.INFO, "zsync ({0}) releases to {1} only while consumer group {2} has fewer than"
                 + " {3} records waiting there{4}; its lag is read every {5} ms", scope, spec.topics(), spec.group(),
                 spec.maxRecords(), spec.maxAgeMs() > 0 ? " (and they would take at most " + spec.maxAgeMs()
                         + " ms to consume)" : "", TimeUnit.NANOSECONDS.toMillis(intervalNanos));
@@ -169,7 +169,7 @@ final class LagReader implements AutoCloseable {
         lastGoodNanos = nowNanos;
         if (failing) {
             failing = false;
-            LOG.log(System.Logger.Level.INFO, "zsync: {0}: the lag of consumer group {1} can be read again ({2}"
+            LOG.log(System.Logger.Level.INFO, "zsync ({0}): the lag of consumer group {1} can be read again ({2}"
                     + " records)", scope, spec.group(), budget.lag());
         }
         logGroup(description);
@@ -192,7 +192,7 @@ final class LagReader implements AutoCloseable {
         lastError = error;
         if (!failing && nowNanos - lastGoodNanos >= warnAfterNanos) {
             failing = true;
-            LOG.log(System.Logger.Level.WARNING, "zsync: {0}: the lag of consumer group {1} on {2} has not been"
+            LOG.log(System.Logger.Level.WARNING, "zsync ({0}): the lag of consumer group {1} on {2} has not been"
                     + " read for {3} ms (last error: {4}); nothing is released to the output until it is, and the"
                     + " records wait in the buffer", scope, spec.group(), spec.topics(),
                     TimeUnit.NANOSECONDS.toMillis(nowNanos - lastGoodNanos), lastError);
@@ -204,13 +204,13 @@ final class LagReader implements AutoCloseable {
         if (missing != missingLogged) {
             missingLogged = missing;
             if (missing) {
-                LOG.log(System.Logger.Level.WARNING, "zsync: {0}: consumer group {1} has no committed offset on {2}"
+                LOG.log(System.Logger.Level.WARNING, "zsync ({0}): consumer group {1} has no committed offset on {2}"
                         + " of the {3} partitions of {4} (it has not started, was deleted, or was reset without a"
                         + " commit): their lag counts from the end offsets read now, so at most {5} records are"
                         + " released there until it commits; the rest waits in the buffer", scope, spec.group(),
                         budget.uncommitted(), partitions.size(), spec.topics(), spec.maxRecords());
             } else {
-                LOG.log(System.Logger.Level.INFO, "zsync: {0}: consumer group {1} has committed offsets on every"
+                LOG.log(System.Logger.Level.INFO, "zsync ({0}): consumer group {1} has committed offsets on every"
                         + " partition of {2}: release follows its lag ({3} records)", scope, spec.group(),
                         spec.topics(), budget.lag());
             }
@@ -219,9 +219,9 @@ final class LagReader implements AutoCloseable {
         if (empty != emptyLogged) {
             emptyLogged = empty;
             LOG.log(System.Logger.Level.INFO, empty
-                    ? "zsync: {0}: consumer group {1} has no members: zsync releases until its lag reaches {2}"
+                    ? "zsync ({0}): consumer group {1} has no members: zsync releases until its lag reaches {2}"
                     + " records, then holds the rest in its buffer until the group consumes"
-                    : "zsync: {0}: consumer group {1} has members again", scope, spec.group(), spec.maxRecords());
+                    : "zsync ({0}): consumer group {1} has members again", scope, spec.group(), spec.maxRecords());
         }
     }
 
