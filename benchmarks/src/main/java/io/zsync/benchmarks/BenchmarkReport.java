@@ -82,6 +82,7 @@ public final class BenchmarkReport {
         HARNESSES.put("bridge", io.zsync.connector.ConnectHarness::bridge);
         HARNESSES.put("transforms", io.zsync.connector.ConnectHarness::transforms);
         HARNESSES.put("flow", io.zsync.kafka.flow.FlowBudgetHarness::run);
+        HARNESSES.put("slow", io.zsync.kafka.flow.SlowConsumerHarness::run);
     }
 
     private static void add(Group g) {
