@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.BitSet;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,7 +33,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * whole phase and per second. Flood records have 8-byte sequence numbers as keys, counted once each;
  * {@link Probe} records are counted apart.
  *
- * <p>{@link #stop} ends the handling between two records and commits exactly what was handled; the
+ * <p>On each assignment it commits its start positions, as the group of a service that has run for a while
+ * has an offset on every partition. {@link #stop} ends the handling between two records and commits exactly what was handled; the
  * member stays in the group, paused, until {@link #close}, so the group's committed offsets say what it
  * consumed and everything after them waits in the topic.
  */
@@ -98,12 +101,26 @@ final class SlowGroup implements Runnable, Probe.Sink, AutoCloseable {
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    // The start position committed at once, as an established service's group has an offset on
+                    // every partition: its lag is then end minus committed from the first record on.
+                    Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+                    partitions.forEach(tp -> start.put(tp, new OffsetAndMetadata(consumer.position(tp))));
+                    consumer.commitSync(start);
+                    assignment = Set.copyOf(consumer.assignment());
+                }
+
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    assignment = Set.of();
+                }
+            });
             long start = System.nanoTime();
             long handled = 0;
             while (handling) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-                assignment = Set.copyOf(consumer.assignment());
                 Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     long wait = start + handled * SECOND_NANOS / perSecond - System.nanoTime();
@@ -228,7 +245,10 @@ final class SlowGroup implements Runnable, Probe.Sink, AutoCloseable {
         }
     }
 
-    /** Ready when this member has every partition of its topic, {@code partitions} of them. */
+    /**
+     * Ready when this member has every partition of its topic, {@code partitions} of them, with its start
+     * positions committed.
+     */
     Readiness.Part readiness(int partitions) {
         return new Readiness.Part() {
             @Override
@@ -242,8 +262,8 @@ final class SlowGroup implements Runnable, Probe.Sink, AutoCloseable {
                     throw new IllegalStateException("group " + group + " stopped: " + failure, failure);
                 }
                 long mine = assignment.stream().filter(tp -> tp.topic().equals(topic)).count();
-                String detail = String.format(Locale.ROOT, "%d of %d partitions of %s assigned", mine, partitions,
-                        topic);
+                String detail = String.format(Locale.ROOT, "%d of %d partitions of %s assigned, start committed", mine,
+                        partitions, topic);
                 return mine == partitions ? Readiness.Status.ready(detail) : Readiness.Status.waiting(detail);
             }
         };

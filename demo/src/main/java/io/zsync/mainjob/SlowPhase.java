@@ -627,14 +627,15 @@ final class SlowPhase implements AutoCloseable {
         return ms % 1000 == 0 ? Long.toString(ms / 1000) : String.format(Locale.ROOT, "%.1f", ms / 1000.0);
     }
 
+    /** Closes the apps, then the groups (which the zsync app would otherwise log as gone). */
     @Override
     public synchronized void close() {
-        for (int i = parts.size() - 1; i >= 0; i--) {
+        for (AutoCloseable part : parts) {
             try {
-                parts.get(i).close();
+                part.close();
             } catch (Exception e) {
-                System.err.println("zsync main job: slow-consumer phase: closing "
-                        + parts.get(i).getClass().getSimpleName() + " failed: " + e);
+                System.err.println("zsync main job: slow-consumer phase: closing " + part.getClass().getSimpleName()
+                        + " failed: " + e);
             }
         }
         parts.clear();
