@@ -43,8 +43,10 @@ import org.apache.kafka.common.utils.Time;
  * {@value #READY_TIMEOUT_SECONDS} s. It drives a mixed workload (four priorities, deadlines of which some
  * expire, bursts over the bridge's rate limit), prints progress once a second, and ends with a report and
  * an HTML chart in {@code output.dir}: latency per priority over the steady part, the first
- * {@value #WARM_UP_MS} ms of the workload on a line of their own. It exits 0 when every record produced
- * was delivered or dead-lettered.
+ * {@value #WARM_UP_MS} ms of the workload on a line of their own. After the workload, the
+ * {@link SlowPhase slow-consumer phase} floods zsync with release paced by a slow downstream group's lag,
+ * and a plain pass-through beside it, for a section of the report and the chart of its own. It exits 0
+ * when every record produced was delivered or dead-lettered, and every flood record was found.
  *
  * <pre>java -cp ... io.zsync.mainjob.MainJob config/main-job.properties [key=value ...]</pre>
  */
@@ -113,6 +115,9 @@ public final class MainJob {
             throw new ConfigException(ZsyncAppConfig.INPUT_TOPICS_CONFIG, streamsConfig.inputTopics(),
                     "the Streams app must read the bridge's target.topic (" + prioritized + ") for the pipeline");
         }
+
+        // The slow-consumer phase's flood must fit in its zsync app's buffer: checked before anything starts.
+        SlowPhase.check(config, streamsSettings);
 
         List<AutoCloseable> running = new ArrayList<>();
         Thread hook = new Thread(() -> closeAll(running), "zsync-main-job-shutdown");
@@ -186,9 +191,12 @@ public final class MainJob {
             monitor.begin(Duration.ofSeconds(10));
             Thread workloadThread = new Thread(workload, "zsync-main-job-workload");
             Instant started = Instant.now();
+            long slowMs = config.getLong(MainJobConfig.SLOW_DURATION_CONFIG);
             System.out.printf(Locale.ROOT, "zsync main job: %d s of workload, then until every record is accounted"
-                    + " for (at most %d s more)%n", config.getLong(MainJobConfig.DURATION_CONFIG) / 1000,
-                    config.getLong(MainJobConfig.DRAIN_TIMEOUT_CONFIG) / 1000);
+                    + " for (at most %d s more)%s%n", config.getLong(MainJobConfig.DURATION_CONFIG) / 1000,
+                    config.getLong(MainJobConfig.DRAIN_TIMEOUT_CONFIG) / 1000, slowMs == 0 ? ""
+                            : String.format(Locale.ROOT, "; then the slow-consumer phase (%.0f s of flood)",
+                            slowMs / 1000.0));
             workloadThread.start();
             workloadThread.join();
             long produced = workload.produced();
@@ -204,17 +212,34 @@ public final class MainJob {
             monitorThread.join();
             Duration took = Duration.between(started, Instant.now());
 
+            // After the workload, so the two share no CPU: the slow-consumer phase on topics of its own.
+            SlowPhase.Result slow = null;
+            if (config.getLong(MainJobConfig.SLOW_DURATION_CONFIG) > 0) {
+                SlowPhase phase = new SlowPhase(config, bootstrap, streamsSettings, out);
+                running.add(phase);
+                try {
+                    slow = phase.run();
+                } catch (Exception e) {
+                    System.err.println("zsync main job: slow-consumer phase failed: " + e);
+                    slow = SlowPhase.Result.failed(e.toString());
+                }
+            }
+
             String report = report(config, bootstrap, name, connector, budget, streamsConfig, workload, monitor,
-                    produced, took, ready, probes);
+                    produced, took, ready, probes) + (slow == null ? "" : slow.section());
             Files.writeString(out.resolve("report.txt"), report, StandardCharsets.UTF_8);
             Files.writeString(out.resolve("chart.html"), Chart.html("zsync main job", monitor.samples(),
-                    budget.total(), WARM_UP, report), StandardCharsets.UTF_8);
+                    budget.total(), WARM_UP, slow, report), StandardCharsets.UTF_8);
             System.out.println();
             System.out.print(report);
             System.out.println("zsync main job: report " + out.resolve("report.txt") + ", chart "
                     + out.resolve("chart.html"));
             if (workload.failure() != null) {
                 System.err.println("zsync main job: the workload's producer failed: " + workload.failure());
+                return 1;
+            }
+            if (slow != null && !slow.ok()) {
+                System.err.println("zsync main job: the slow-consumer phase did not account for every flood record");
                 return 1;
             }
             return monitor.accounted() == produced ? 0 : 1;

@@ -34,10 +34,16 @@ public final class MainJobConfig extends AbstractConfig {
     public static final String DEADLINE_CONFIG = "workload.deadline.ms";
     public static final String DEADLINE_SHARE_CONFIG = "workload.deadline.percent";
     public static final String VALUE_BYTES_CONFIG = "workload.value.bytes";
+    public static final String SLOW_DURATION_CONFIG = "slow.duration.ms";
+    public static final String SLOW_FLOOD_RATE_CONFIG = "slow.flood.rate";
+    public static final String SLOW_CRITICAL_PERCENT_CONFIG = "slow.flood.critical.percent";
+    public static final String SLOW_CONSUMER_RATE_CONFIG = "slow.consumer.rate";
+    public static final String SLOW_LAG_MAX_RECORDS_CONFIG = "slow.lag.max.records";
 
     private static final String KAFKA = "Kafka";
     private static final String PARTS = "Parts";
     private static final String WORKLOAD = "Workload";
+    private static final String SLOW = "Slow-consumer phase";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, EMBEDDED, Importance.HIGH,
@@ -83,7 +89,27 @@ public final class MainJobConfig extends AbstractConfig {
                     "The percentage of records that carry a deadline.", WORKLOAD, 9, ConfigDef.Width.SHORT,
                     "Records with a deadline")
             .define(VALUE_BYTES_CONFIG, Type.INT, 200, Range.between(0, 1_000_000), Importance.LOW,
-                    "Bytes per record value.", WORKLOAD, 10, ConfigDef.Width.SHORT, "Value size");
+                    "Bytes per record value.", WORKLOAD, 10, ConfigDef.Width.SHORT, "Value size")
+            .define(SLOW_DURATION_CONFIG, Type.LONG, 20_000L, Range.between(0, 600_000), Importance.HIGH,
+                    "After the workload, how long the slow-consumer phase floods its two paths (zsync with release"
+                            + " paced by the downstream group's lag, and a plain Kafka Streams pass-through), each"
+                            + " read by a consumer group at slow.consumer.rate; 0 leaves the phase out.", SLOW, 1,
+                    ConfigDef.Width.SHORT, "Phase duration")
+            .define(SLOW_FLOOD_RATE_CONFIG, Type.INT, 2_500, Range.between(1, 100_000), Importance.MEDIUM,
+                    "Records per second the phase's flood writes into each path. Its records must fit in the"
+                            + " zsync path's buffer (the Streams app's zsync.buffer.max.records under block).", SLOW, 2,
+                    ConfigDef.Width.SHORT, "Flood rate")
+            .define(SLOW_CRITICAL_PERCENT_CONFIG, Type.INT, 1, Range.between(0, 100), Importance.MEDIUM,
+                    "The percentage of the flood's records that are CRITICAL; the rest are LOW (zsync.priority"
+                            + " header).", SLOW, 3, ConfigDef.Width.SHORT, "CRITICAL share")
+            .define(SLOW_CONSUMER_RATE_CONFIG, Type.INT, 500, Range.between(1, 100_000), Importance.MEDIUM,
+                    "Records per second each path's downstream consumer group handles (it commits after each"
+                            + " poll of " + SlowGroup.POLL_RECORDS + ").", SLOW, 4, ConfigDef.Width.SHORT,
+                    "Consumer rate")
+            .define(SLOW_LAG_MAX_RECORDS_CONFIG, Type.LONG, 200L, Range.between(1, 1_000_000_000L), Importance.MEDIUM,
+                    "The zsync path's zsync.lag.max.records: the most records its consumer group may have waiting"
+                            + " in the output before zsync holds the rest.", SLOW, 5, ConfigDef.Width.SHORT,
+                    "Lag bound");
 
     public MainJobConfig(Map<?, ?> settings) {
         super(CONFIG_DEF, settings);

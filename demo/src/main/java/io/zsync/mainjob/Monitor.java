@@ -40,7 +40,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@link Sample} for the chart and the report. Latency is kept per {@link Phase} of the workload, by when
  * each record was produced. {@link Probe} records are counted apart, never as the workload's.
  */
-final class Monitor implements Runnable {
+final class Monitor implements Runnable, Probe.Sink {
     private static final long SECOND_NANOS = 1_000_000_000L;
     private static final long MAX_LATENCY_MS = 3_600_000L;
     private static final Duration POLL = Duration.ofMillis(100);
@@ -178,13 +178,13 @@ final class Monitor implements Runnable {
         return originMs;
     }
 
-    /** The keys of the probe records read in the output topic so far. */
-    Set<String> probesDelivered() {
+    @Override
+    public Set<String> probesDelivered() {
         return probesDelivered;
     }
 
-    /** The probe records read in a dead-letter topic so far: key, then "topic reason". */
-    Map<String, String> probesDeadLettered() {
+    @Override
+    public Map<String, String> probesDeadLettered() {
         return probesDeadLettered;
     }
 
@@ -197,7 +197,8 @@ final class Monitor implements Runnable {
         running = false;
     }
 
-    Exception failure() {
+    @Override
+    public Exception failure() {
         return failure;
     }
 

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -20,10 +21,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The last readiness proof: one CRITICAL record, without a deadline, into every partition of every source
- * topic, ready when the {@link Monitor} has read all of them in the output topic. So every bridge task
- * reads its partitions, the Streams app processes what the bridge wrote, and the monitor reads the output,
- * before the first record of the workload. The keys are text ({@value #KEY_PREFIX}topic-partition), never
- * the workload's 8-byte sequence numbers: the monitor counts probe records apart, not as workload records.
+ * topic, ready when the reader at the end ({@link Sink}: the {@link Monitor}, or the slow-consumer phase's
+ * groups) has read all of them in the output topic. So every bridge task reads its partitions, the Streams
+ * app processes what the bridge wrote, and the monitor reads the output, before the first record of the
+ * workload. The keys are text ({@value #KEY_PREFIX}topic-partition), never the workload's 8-byte sequence
+ * numbers: the readers count probe records apart, not as workload records.
  */
 final class Probe implements Readiness.Part, AutoCloseable {
     static final String KEY_PREFIX = "zsync-main-job-probe ";
@@ -32,17 +34,29 @@ final class Probe implements Readiness.Part, AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final List<String> topics;
-    private final Monitor monitor;
+    private final Sink sink;
     private final List<String> keys = new ArrayList<>();
 
-    Probe(String bootstrapServers, List<String> sourceTopics, Monitor monitor) {
+    /** What reads the probe records at the end of the pipeline. */
+    interface Sink {
+        /** The keys of the probe records read at the output so far. */
+        Set<String> probesDelivered();
+
+        /** The probe records read in a dead-letter topic so far: key, then "topic reason". */
+        Map<String, String> probesDeadLettered();
+
+        /** Why the reader stopped, or null while it reads. */
+        Exception failure();
+    }
+
+    Probe(String bootstrapServers, List<String> sourceTopics, Sink sink) {
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.CLIENT_ID_CONFIG, "zsync-main-job-probe"), new ByteArraySerializer(),
                 new ByteArraySerializer());
         this.topics = sourceTopics;
-        this.monitor = monitor;
+        this.sink = sink;
     }
 
     /** Whether a record's key is a probe's. */
@@ -63,19 +77,19 @@ final class Probe implements Readiness.Part, AutoCloseable {
 
     @Override
     public Readiness.Status status() throws Exception {
-        if (monitor.failure() != null) {
-            throw new IllegalStateException("the monitor stopped reading the output: " + monitor.failure(),
-                    monitor.failure());
+        Exception failure = sink.failure();
+        if (failure != null) {
+            throw new IllegalStateException("the reader of the output stopped: " + failure, failure);
         }
         if (keys.isEmpty()) {
             send();
         }
-        Map<String, String> dead = monitor.probesDeadLettered();
+        Map<String, String> dead = sink.probesDeadLettered();
         if (!dead.isEmpty()) {
             throw new IllegalStateException("probe records were dead-lettered (topic and reason by key): " + dead);
         }
         List<String> waiting = new ArrayList<>(keys);
-        waiting.removeAll(monitor.probesDelivered());
+        waiting.removeAll(sink.probesDelivered());
         String detail = String.format(Locale.ROOT, "%d of %d records (one per partition of %s) read at the output",
                 keys.size() - waiting.size(), keys.size(), String.join(", ", topics));
         return waiting.isEmpty() ? Readiness.Status.ready(detail)

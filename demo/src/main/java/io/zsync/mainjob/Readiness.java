@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Time;
@@ -120,23 +122,32 @@ final class Readiness {
      * topics (a member that just joined is RUNNING with no tasks until the rebalance ends).
      */
     static Part streams(ZsyncStreamsApp app, Set<TopicPartition> inputs) {
+        return streams("Streams app", app.streams(), app::failure, inputs);
+    }
+
+    /**
+     * A Kafka Streams instance called {@code name}, ready as {@link #streams(ZsyncStreamsApp, Set)} says;
+     * {@code failure} is the error that stopped it, if one did.
+     */
+    static Part streams(String name, KafkaStreams streams, Supplier<Optional<Throwable>> failure,
+                        Set<TopicPartition> inputs) {
         return new Part() {
             @Override
             public String name() {
-                return "Streams app";
+                return name;
             }
 
             @Override
             public Status status() {
-                if (app.failure().isPresent()) {
-                    throw new IllegalStateException("the Streams app failed: " + app.failure().get());
+                if (failure.get().isPresent()) {
+                    throw new IllegalStateException(name + " failed: " + failure.get().get());
                 }
-                KafkaStreams.State state = app.streams().state();
+                KafkaStreams.State state = streams.state();
                 if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING
                         || state == KafkaStreams.State.PENDING_ERROR || state == KafkaStreams.State.PENDING_SHUTDOWN) {
-                    throw new IllegalStateException("the Streams app stopped before the workload: state " + state);
+                    throw new IllegalStateException(name + " stopped before the workload: state " + state);
                 }
-                return streamsStatus(state, app.streams().metadataForLocalThreads(), inputs);
+                return streamsStatus(state, streams.metadataForLocalThreads(), inputs);
             }
         };
     }

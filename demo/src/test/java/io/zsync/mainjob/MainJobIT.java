@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * (config/connect-bridge.properties: 3,000 records/s, two tasks), and write the report and the chart. The
  * workload starts only once every part runs and a probe record per source partition went end to end; the
  * report's headline latency is the steady part's, the first 3 s of the workload on a line of their own.
+ * Then the slow-consumer phase: both paths consumed, and every flood record is found.
  */
 class MainJobIT {
     private static final Path ROOT = Path.of(System.getProperty("zsync.root", "..")).toAbsolutePath().normalize();
@@ -40,9 +41,10 @@ class MainJobIT {
         cmd.add(classPathWithoutTheConnector());
         cmd.add(MainJob.class.getName());
         cmd.add("config/main-job.properties");
-        // 12 s with a burst from 4 s to 6 s above the bridge's 3,000 records/s.
+        // 12 s with a burst from 4 s to 6 s above the bridge's 3,000 records/s; then 10 s of the slow-consumer
+        // phase (its flood and groups at the file's rates).
         cmd.add("duration.ms=12000 workload.rate=1000 workload.burst.rate=6000 workload.burst.every.ms=4000"
-                + " workload.burst.ms=2000 drain.timeout.ms=60000 output.dir=" + out);
+                + " workload.burst.ms=2000 drain.timeout.ms=60000 slow.duration.ms=10000 output.dir=" + out);
         Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         boolean done = p.waitFor(5, TimeUnit.MINUTES);
@@ -111,11 +113,78 @@ class MainJobIT {
         assertTrue(ofBudget >= 0.5 && ofBudget <= 1.15, "the bridge delivered between half the budget and 15 % over"
                 + " it while records waited: " + bridge.group());
         assertEquals(bridgeRate / 3_000.0, ofBudget, 0.006, "the ratio is the rate over the budget: " + bridge.group());
+        slowConsumerPhase(report, lines);
         String chart = Files.readString(out.resolve("chart.html"), StandardCharsets.UTF_8);
         assertTrue(chart.contains("<svg") && chart.contains("<polyline") && chart.contains("CRITICAL"), "chart");
         assertTrue(chart.contains(">warm-up</text>"), "the chart shades the warm-up");
         assertTrue(chart.contains("bridge budget 3,000/s") && chart.contains("bridge (released)"),
                 "the throughput plot has the bridge's rate and its budget");
+        assertTrue(chart.contains("Slow-consumer phase: p99 per priority") && chart.contains(">zsync CRITICAL</text>")
+                && chart.contains(">plain CRITICAL</text>") && chart.contains("zsync.lag.max.records 200"),
+                "the chart plots the slow-consumer phase's p99 and lag for both paths");
+    }
+
+    /**
+     * The slow-consumer phase (behaviour, not speed): a progress line a second, both paths' groups consumed
+     * records of both levels, zsync held its group's lag near zsync.lag.max.records while the plain path's
+     * grew past it, and each path's flood records add up: consumed, waiting in the output, held by zsync,
+     * unread or dead-lettered, none missing.
+     */
+    private static void slowConsumerPhase(String report, List<String> lines) {
+        List<String> progress = lines.stream().filter(l -> l.matches("\\[slow\\s+\\d+s] flood .*"))
+                .collect(Collectors.toList());
+        assertTrue(progress.size() >= 8, "a progress line every second of the phase: " + progress);
+        assertTrue(progress.get(0).matches(".*  zsync: consumed .* buffered .* p99 ms CRITICAL .* LOW .*  plain:"
+                + " consumed .* p99 ms CRITICAL .* LOW .*"), progress.get(0));
+        assertTrue(report.contains("\n  slow-consumer phase: 10 s of flood, 2,500 records/s (1 % CRITICAL, the rest"
+                + " LOW) into each of two paths, each output read by its own consumer group at 500 records/s"), report);
+        assertTrue(report.matches("(?s).*\\n    every part ready after [\\d.]+ s \\(the probe took [\\d.]+ s of it\\):"
+                + " apps, groups and a probe per input partition\\n.*"), report);
+        long[] produced = cells(report, "produced");
+        long[] consumed = cells(report, "consumed by the group");
+        long[] waiting = cells(report, "waiting in the output");
+        long[] held = cells(report, "held in zsync's buffer");
+        long[] unread = cells(report, "not yet read from the input");
+        long[] dead = cells(report, "dead-lettered");
+        long[] lagPeak = cells(report, "output lag peak (records)");
+        assertEquals(produced[0], produced[1], "the same flood into both paths");
+        assertTrue(produced[0] > 10_000, "the flood ran: " + produced[0]);
+        for (int path = 0; path < 2; path++) {
+            long critical = consumedOf(report, "CRITICAL", path);
+            long low = consumedOf(report, "LOW", path);
+            assertTrue(critical > 0 && low > 0, "path " + path + " consumed both levels: " + critical + ", " + low);
+            assertEquals(consumed[path], critical + low, "path " + path + ": the levels add up to what was consumed");
+            assertEquals(produced[path], consumed[path] + waiting[path] + Math.max(0, held[path]) + unread[path]
+                    + Math.max(0, dead[path]), "path " + path + ": every flood record is found: " + report);
+        }
+        assertEquals(List.of(0L, 0L), List.of(cells(report, "missing")[0], cells(report, "missing")[1]));
+        assertTrue(report.contains("every flood record was consumed or is still waiting, none missing"), report);
+        assertTrue(held[0] > 0, "zsync held what its group could not take yet: " + held[0]);
+        assertTrue(lagPeak[0] <= 3 * 200, "zsync kept its group's lag near the bound (200): " + lagPeak[0]);
+        assertTrue(lagPeak[1] > lagPeak[0], "the plain path's lag grew past it: " + lagPeak[1]);
+    }
+
+    /** The two columns of the phase's row {@code label}, as numbers ("-" is -1). */
+    private static long[] cells(String report, String label) {
+        for (String line : report.lines().toList()) {
+            if (line.length() > 39 && line.substring(4, 38).trim().equals(label)) {
+                return new long[] {cell(line.substring(39, 61)), cell(line.substring(62))};
+            }
+        }
+        throw new AssertionError("no row '" + label + "' in " + report);
+    }
+
+    private static long cell(String text) {
+        String t = text.trim();
+        return t.equals("-") ? -1 : Long.parseLong(t.replace(",", ""));
+    }
+
+    /** The records of {@code level} consumed on {@code path} (0 zsync, 1 plain): "241 of 250". */
+    private static long consumedOf(String report, String level, int path) {
+        Matcher m = Pattern.compile("\\n    " + level + " consumed\\s+([\\d,]+) of [\\d,]+\\s+([\\d,]+) of [\\d,]+\\n")
+                .matcher(report);
+        assertTrue(m.find(), level + " consumed in " + report);
+        return Long.parseLong(m.group(path + 1).replace(",", ""));
     }
 
     private static int indexOf(List<String> lines, String regex) {
