@@ -42,6 +42,19 @@ public final class BufferStreams {
     }
 
     /**
+     * The catch-up window of a stream paced by a downstream group's lag ({@code zsync.lag.group}): 1.5
+     * intervals, as long as one reading's room holds. A task whose thread stalled must not come back with a
+     * second's worth of the room's rate (ten rooms at a 100 ms interval) and put the group far past its bound;
+     * a task that dispatches less often than that releases less than its room, which errs on holding.
+     *
+     * @param flowIntervalMs {@code zsync.flow.interval.ms}
+     * @return the window
+     */
+    static Duration lagCatchUpWindow(long flowIntervalMs) {
+        return Duration.ofMillis(flowIntervalMs + flowIntervalMs / 2);
+    }
+
+    /**
      * Builds the stream.
      *
      * @param share            this task's share of the rate by input partitions ({@code zsync.rate.scope=application}:
@@ -65,7 +78,8 @@ public final class BufferStreams {
                 .withClock(clock)
                 .withExpiryMargin(deadlineMargin)
                 .withManualDispatch()
-                .withRateCatchUp(catchUpWindow(dispatchInterval))
+                .withRateCatchUp(config.lagEnabled() ? lagCatchUpWindow(config.flowIntervalMs())
+                        : catchUpWindow(dispatchInterval))
                 .withDeadLetterListener(callbacks);
         long rate = share == null ? config.rateLimit() : share.apportion(config.rateLimit());
         long burst = share == null ? config.rateBurst() : share.apportion(config.rateBurst());

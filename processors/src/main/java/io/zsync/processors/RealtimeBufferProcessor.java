@@ -419,7 +419,10 @@ final class RealtimeBufferProcessor implements Processor<byte[], byte[], byte[],
                         + "=" + config.bufferMaxRecords() + ", " + ZsyncConfig.BUFFER_MAX_BYTES_CONFIG + "="
                         + config.bufferMaxBytes() + (flow == null ? "" : "; this task's part of the application's"
                         + " budget (zsync.rate.scope=application) was " + flow.allowance().records() + " records/s, "
-                        + flow.allowance().mode()) + "). Raise them or the rate limit, or choose drop_oldest or"
+                        + flow.allowance().mode()) + (config.lagEnabled() ? "; release is paced by consumer group "
+                        + config.lagGroup() + ", whose lag on " + outputTopic + " was " + flow.downstreamLag()
+                        + " records (zsync.lag.max.records=" + config.lagMaxRecords() + "): a group that stopped"
+                        + " consuming holds everything" : "") + "). Raise them or the rate limit, or choose drop_oldest or"
                         + " drop_newest; the record at " + where(r) + " is not committed and is processed again"
                         + " after a restart", intake.refusal());
             }

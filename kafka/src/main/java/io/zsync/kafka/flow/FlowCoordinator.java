@@ -144,7 +144,10 @@ public final class FlowCoordinator implements AutoCloseable {
     TaskFlow join(String scope, String task, long budgetRecords, long budgetBytes, long budgetBurst,
                   Allowance fallback, LagSpec lag) {
         if (lag != null) {
-            lagSpecs.putIfAbsent(scope, lag);
+            // The latest join's: a task reconfigured (another group or bound) brings the scope's new settings.
+            lagSpecs.put(scope, lag);
+        } else {
+            lagSpecs.remove(scope);
         }
         // One key per incarnation: a task closed and initialised again (a revived task) must not have its new
         // report and its old tombstone race under one key.
@@ -218,7 +221,8 @@ public final class FlowCoordinator implements AutoCloseable {
             producer.flush();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "zsync: the flow coordinator of " + topic + " stopped; its tasks"
-                    + " release their share of the budget by input partitions, and tasks that start later try again", e);
+                    + " release their share of the budget by input partitions (tasks paced by a downstream group's lag"
+                    + " hold their records) until they restart, and tasks that start later try again", e);
             inFallback = true;
             registry.retire(this, false);
             for (TaskFlow t : tasks) {
@@ -409,7 +413,8 @@ public final class FlowCoordinator implements AutoCloseable {
                 inFallback = true;
                 LOG.log(System.Logger.Level.WARNING, "zsync: the flow control topic {0} has not echoed this member''s"
                         + " reports for {1} ms (last error: {2}); its {3} task(s) release their share of the budget by"
-                        + " input partitions until it does", topic, fallbackAfterMs(intervalNanos / 1_000_000),
+                        + " input partitions until it does (tasks paced by a downstream group''s lag hold their"
+                        + " records)", topic, fallbackAfterMs(intervalNanos / 1_000_000),
                         lastError == null ? "none" : lastError, tasks.size());
             }
             for (TaskFlow t : tasks) {
@@ -439,7 +444,7 @@ public final class FlowCoordinator implements AutoCloseable {
                 }
                 return table.allocate(scope, budgetRecords(t), t.budgetBytes());
             });
-            LagReader lag = lagReaders.get(t.scope());
+            LagReader lag = lagSpecs.containsKey(t.scope()) ? lagReaders.get(t.scope()) : null;
             if (lag != null) {
                 t.downstreamLag(lag.budget().lag());
             }
@@ -481,10 +486,26 @@ public final class FlowCoordinator implements AutoCloseable {
      */
     private boolean pollLags() {
         boolean taken = false;
+        lagReaders.entrySet().removeIf(e -> {
+            // A scope no longer paced by a group (its tasks rejoined without one).
+            boolean gone = !lagSpecs.containsKey(e.getKey());
+            if (gone) {
+                e.getValue().close();
+            }
+            return gone;
+        });
         for (Map.Entry<String, LagSpec> e : lagSpecs.entrySet()) {
             long now = System.nanoTime();
-            taken |= lagReaders.computeIfAbsent(e.getKey(), scope -> new LagReader(scope, e.getValue(), intervalNanos,
-                    fallbackAfterNanos, now)).poll(now);
+            LagReader reader = lagReaders.get(e.getKey());
+            if (reader != null && !reader.spec().equals(e.getValue())) {
+                reader.close();
+                reader = null;
+            }
+            if (reader == null) {
+                reader = new LagReader(e.getKey(), e.getValue(), intervalNanos, fallbackAfterNanos, now);
+                lagReaders.put(e.getKey(), reader);
+            }
+            taken |= reader.poll(now);
         }
         return taken;
     }

@@ -51,6 +51,8 @@ final class LagReader implements AutoCloseable {
     private KafkaFuture<Map<TopicPartition, OffsetAndMetadata>> committed;
     private KafkaFuture<Map<String, ConsumerGroupDescription>> state;
     private long sentAtNanos;
+    private long describeFailedAtNanos = Long.MIN_VALUE / 2;
+    private boolean missingTopicLogged;
     private List<TopicPartition> partitions = List.of();
     private long describedAtNanos;
     private boolean described;
@@ -73,6 +75,10 @@ final class LagReader implements AutoCloseable {
                 + " {3} records waiting there{4}; its lag is read every {5} ms", scope, spec.topics(), spec.group(),
                 spec.maxRecords(), spec.maxAgeMs() > 0 ? " (and they would take at most " + spec.maxAgeMs()
                         + " ms to consume)" : "", TimeUnit.NANOSECONDS.toMillis(intervalNanos));
+    }
+
+    LagSpec spec() {
+        return spec;
     }
 
     LagBudget budget() {
@@ -113,7 +119,8 @@ final class LagReader implements AutoCloseable {
                 }
                 return take(nowNanos);
             }
-            if (!described || nowNanos - describedAtNanos > TimeUnit.MILLISECONDS.toNanos(DESCRIBE_EVERY_MS)) {
+            if ((!described || nowNanos - describedAtNanos > TimeUnit.MILLISECONDS.toNanos(DESCRIBE_EVERY_MS))
+                    && nowNanos - describeFailedAtNanos >= intervalNanos) {
                 describing = admin.describeTopics(spec.topics(), new DescribeTopicsOptions().timeoutMs(timeoutMs))
                         .allTopicNames();
                 return false;
@@ -139,7 +146,16 @@ final class LagReader implements AutoCloseable {
         } catch (ExecutionException e) {
             fail(nowNanos, String.valueOf(e.getCause()));
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                // Described again an interval later; meanwhile nothing is released (no lag can be read).
                 described = false;
+                describeFailedAtNanos = nowNanos;
+                if (!missingTopicLogged) {
+                    missingTopicLogged = true;
+                    LOG.log(System.Logger.Level.WARNING, "zsync ({0}): the output topic {1} does not exist, so the lag"
+                            + " of consumer group {2} cannot be read there: nothing is released to it until it exists."
+                            + " Create it: release waits for it, and the broker creates a topic only when something is"
+                            + " written to it", scope, spec.topics(), spec.group());
+                }
             }
         } catch (RuntimeException e) {
             fail(nowNanos, e.toString());

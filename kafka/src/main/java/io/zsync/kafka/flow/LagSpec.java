@@ -25,9 +25,4 @@ public record LagSpec(String group, List<String> topics, long maxRecords, long m
                     + maxRecords + " and " + maxAgeMs);
         }
     }
-
-    /** The cluster, group and topics: tasks whose specs share it share one reading. */
-    String where() {
-        return adminConfigs.get("bootstrap.servers") + "|" + group + "|" + topics;
-    }
 }

@@ -24,6 +24,8 @@ import io.zsync.stream.RealtimeStream;
  * Everything else is confined to the task thread.
  */
 public final class TaskFlow {
+    /** The highest rate a stream's bucket takes, records/s or bytes/s: a larger share is no limit in practice. */
+    static final long MAX_RATE = 1_000_000_000L;
     /** Tells the coordinator a task left, so its tombstone goes out now; nothing for a fixed flow. */
     private final Runnable onLeave;
     private final String key;
@@ -102,7 +104,8 @@ public final class TaskFlow {
         if (a != applied) {
             applied = a;
             holding = expired;
-            stream.setRateLimit(expired ? 0 : a.records(), burstFor(a.records()), a.bytes());
+            stream.setRateLimit(expired ? 0 : Math.min(a.records(), MAX_RATE), burstFor(a.records()),
+                    Math.min(a.bytes(), MAX_RATE));
         } else if (expired && !holding) {
             // Not renewed in time (its coordinator stalled, or the lag cannot be read): no records until it is.
             holding = true;

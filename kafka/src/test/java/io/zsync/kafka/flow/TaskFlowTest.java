@@ -138,6 +138,9 @@ class TaskFlowTest {
             clock.advance(Duration.ofMillis(100));
             flow.update(s, clock.nanoTime());
             assertEquals(50, s.dispatch(10_000), "500/s");
+            // A share above what a bucket takes (a large bound's room) is no limit, not a failure.
+            flow.allow(new Allowance(4_000_000_000L, 100_000, Allowance.Mode.COORDINATED));
+            flow.update(s, clock.nanoTime());
             // Allowances without an end never expire.
             assertFalse(new Allowance(1, 1, Allowance.Mode.COORDINATED).recordsExpired(Long.MAX_VALUE - 1));
         }
