@@ -71,7 +71,11 @@ class ConnectorValidateTest {
                 Map.of("transforms", "f", "transforms.f.type", "org.apache.kafka.connect.transforms.Filter"),
                 Map.of("transforms", "p, f", "transforms.p.type", "io.zsync.connector.transforms.SetPriority",
                         "transforms.f.type", "org.apache.kafka.connect.transforms.Filter"),
-                Map.of("transforms", "p", "transforms.p.type", "io.zsync.connector.transforms.SetPriority"));
+                Map.of("transforms", "p", "transforms.p.type", "io.zsync.connector.transforms.SetPriority"),
+                Map.of("zsync.preset", "low_latency"),
+                Map.of("zsync.preset", "Reliable"),
+                Map.of("zsync.preset", "lowest_latency"),
+                Map.of("zsync.preset", "low_latency", "source.fetch.max.wait.ms", "-5"));
         for (Map<String, String> overrides : cases) {
             Map<String, String> settings = base();
             settings.putAll(overrides);
