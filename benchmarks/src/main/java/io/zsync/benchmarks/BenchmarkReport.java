@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs benchmark groups side by side in one JVM session and prints each group's table with zsync's
  * ratio to every peer. {@code java -jar benchmarks/target/zsync-benchmarks.jar ring pool xor copy compare
- * crc32c stream ratelimit parallel latency overload rate presets streams streams-heap bridge transforms flow}; no group means all. Groups with parameters
+ * crc32c stream ratelimit parallel latency overload rate presets streams streams-heap bridge transforms flow pipeline}; no group means all. Groups with parameters
  * (size, memory) print one row per combination; {@code latency}, {@code overload}, {@code rate} and {@code presets} are
  * paced harnesses ({@link io.zsync.stream.StreamHarness}) rather than JMH runs; {@code flow} runs the Streams app in
  * separate JVMs ({@link io.zsync.kafka.flow.FlowBudgetHarness}). {@code --quick} shortens warmup and measurement for a smoke run. For plain JMH use
@@ -83,6 +83,7 @@ public final class BenchmarkReport {
         HARNESSES.put("transforms", io.zsync.connector.ConnectHarness::transforms);
         HARNESSES.put("flow", io.zsync.kafka.flow.FlowBudgetHarness::run);
         HARNESSES.put("slow", io.zsync.kafka.flow.SlowConsumerHarness::run);
+        HARNESSES.put("pipeline", io.zsync.mainjob.PipelineLatencyHarness::run);
     }
 
     private static void add(Group g) {

@@ -80,6 +80,10 @@ public final class RealtimeBridgeSourceConnector extends SourceConnector {
         this.partitionCount = countPartitions(System.Logger.Level.WARNING);
         LOG.log(System.Logger.Level.INFO, "zsync bridge: {0} source partitions of {1} into {2}", partitionCount,
                 config.sourceTopics(), config.targetTopic());
+        String preset = config.presetSummary();
+        if (!preset.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "zsync bridge: {0}", preset);
+        }
         monitor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "zsync-bridge-partition-monitor-" + props.getOrDefault("name", ""));
             t.setDaemon(true);

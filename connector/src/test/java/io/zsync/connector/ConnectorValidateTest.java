@@ -75,7 +75,11 @@ class ConnectorValidateTest {
                 Map.of("zsync.lag.group", "slow-readers"),
                 Map.of("zsync.lag.group", "slow-readers", "target.bootstrap.servers", " "),
                 Map.of("zsync.lag.group", "slow-readers", "target.bootstrap.servers", "target:9092"),
-                Map.of("zsync.lag.group", " ", "zsync.lag.max.records", "50"));
+                Map.of("zsync.lag.group", " ", "zsync.lag.max.records", "50"),
+                Map.of("zsync.preset", "low_latency"),
+                Map.of("zsync.preset", "Reliable"),
+                Map.of("zsync.preset", "lowest_latency"),
+                Map.of("zsync.preset", "low_latency", "source.fetch.max.wait.ms", "-5"));
         for (Map<String, String> overrides : cases) {
             Map<String, String> settings = base();
             settings.putAll(overrides);

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zsync.connector.RealtimeBridgeSourceConnector;
+import io.zsync.connector.bridge.BridgeConfig;
 import io.zsync.processors.ZsyncStreams;
 import io.zsync.processors.app.ZsyncAppConfig;
+import io.zsync.processors.app.ZsyncStreamsApp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -87,6 +89,22 @@ class ConfigFilesTest {
         validate(ROOT.resolve("config/streams-app.properties"), Map.of("bootstrap.servers", "localhost:9092"), Map.of());
     }
 
+    /** Issue 21: the main job's pipeline runs with low_latency, the bridge's producer included. */
+    @Test
+    void theMainJobsPipelineRunsWithLowLatency() throws IOException {
+        Map<String, String> app = load(ROOT.resolve("config/streams-app.properties"));
+        app.put("bootstrap.servers", "localhost:9092");
+        StreamsConfig streams = new StreamsConfig(ZsyncStreamsApp.streamsSettings(app));
+        assertEquals("low_latency", app.get("zsync.preset"));
+        assertEquals("0", String.valueOf(streams.getProducerConfigs("c").get("linger.ms")));
+        assertEquals(10L, streams.getLong(StreamsConfig.POLL_MS_CONFIG));
+        Map<String, String> bridge = load(ROOT.resolve("config/connect-bridge.properties"));
+        assertEquals("low_latency", bridge.get("zsync.preset"));
+        BridgeConfig config = new BridgeConfig(bridge);
+        assertEquals(0L, config.producerLingerMs(), "the worker's producer, through the connector's override");
+        assertEquals("50", String.valueOf(config.sourceConsumerSettings("c").get("fetch.max.wait.ms")));
+    }
+
     @Test
     void aBadMainJobValueNamesTheKeyAndTheAllowedValues() {
         ConfigException e = assertThrows(ConfigException.class, () -> new MainJobConfig(
@@ -133,13 +151,8 @@ class ConfigFilesTest {
             case "streams-app.properties" -> {
                 ZsyncAppConfig app = new ZsyncAppConfig(props);
                 ZsyncStreams.validate(props);
-                Map<String, Object> streams = new HashMap<>();
-                props.forEach((k, v) -> {
-                    if (!k.startsWith("zsync.")) {
-                        streams.put(k, v);
-                    }
-                });
-                new StreamsConfig(streams);
+                // What the app hands Kafka Streams: the file's settings with its preset's under them.
+                new StreamsConfig(ZsyncStreamsApp.streamsSettings(props));
                 assertFalse(app.inputTopics().isEmpty());
             }
             default -> throw new AssertionError("no check for " + name);

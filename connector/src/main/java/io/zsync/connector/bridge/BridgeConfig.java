@@ -2,11 +2,14 @@ package io.zsync.connector.bridge;
 
 import io.zsync.kafka.DeadLetters;
 import io.zsync.kafka.KeyedConfigException;
+import io.zsync.kafka.Preset;
 import io.zsync.kafka.TopicNames;
 import io.zsync.kafka.ZsyncConfig;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -35,6 +38,7 @@ public final class BridgeConfig extends AbstractConfig {
 
     private static final String GROUP_SOURCE = "Source cluster";
     private static final String GROUP_TARGET = "Target";
+    private static final String GROUP_PRESET = "Preset";
 
     public static final String SOURCE_BOOTSTRAP_SERVERS_CONFIG = "source.bootstrap.servers";
     private static final String SOURCE_BOOTSTRAP_SERVERS_DOC = "The source cluster's bootstrap servers: it may be the"
@@ -83,6 +87,24 @@ public final class BridgeConfig extends AbstractConfig {
             + " differs from the default, and lower it when the target or dead-letter topic's max.message.bytes is"
             + " lower.";
 
+    public static final String PRESET_CONFIG = Preset.CONFIG;
+    /** {@code low_latency}'s {@code source.fetch.max.wait.ms} (Kafka's default: 500). */
+    static final String LOW_LATENCY_FETCH_MAX_WAIT_MS = "50";
+    /** {@code low_latency}'s {@code source.poll.timeout.ms} (the bridge's default: 100). */
+    static final String LOW_LATENCY_POLL_TIMEOUT_MS = "10";
+    private static final String PRESET_DOC = "Defaults from one of the engine's presets, the same as the Streams"
+            + " app's; every key set explicitly wins. high_throughput: 65536 records, block. reliable: 100000 records,"
+            + " block for up to 60 s. low_latency: 8192 records, drop_oldest, and the settings of the bridge's own"
+            + " source consumer that decide how long a record waits in it: "
+            + lowLatency().stream().map(s -> s + " (" + s.why() + ")").collect(Collectors.joining("; ")) + ". The"
+            + " records are written by the worker's producer, which a connector cannot configure: set "
+            + "producer.override.linger.ms=0 beside the preset (Connect's producer lingers Kafka's 5 ms; it needs"
+            + " the worker's connector.client.config.override.policy to allow it, as All, the default, does), or the"
+            + " worker's producer.linger.ms=0 for all its connectors. Visibility downstream waits for no commit of"
+            + " the bridge's, except under exactly-once source support with transaction.boundary=interval, where"
+            + " records wait for the worker's offset.flush.interval.ms; the default boundary, poll, commits each"
+            + " poll's records at once.";
+
     /** Client settings that hold secrets: declared so that Connect treats them as passwords. */
     static final List<String> SOURCE_PASSWORDS = List.of("source.sasl.jaas.config", "source.ssl.key.password",
             "source.ssl.keystore.password", "source.ssl.truststore.password", "source.ssl.keystore.key",
@@ -125,30 +147,35 @@ public final class BridgeConfig extends AbstractConfig {
                     + key.substring(TARGET_PREFIX.length()) + " (with zsync.lag.group), kept as a password (hidden in"
                     + " logs and REST answers).", GROUP_TARGET, ++targetOrder, Width.LONG, key);
         }
+        def.define(PRESET_CONFIG, Type.STRING, "", Preset.validator(), Importance.MEDIUM, PRESET_DOC, GROUP_PRESET, 1,
+                Width.SHORT, "Preset");
         return ZsyncConfig.define(def);
     }
 
     private final ZsyncConfig zsync;
+    /** The preset's source settings this configuration took (those the connector's settings did not give). */
+    private final List<Preset.Setting> presetSet;
     private final long targetMaxMessageBytes;
     private final long producerLingerMs;
 
     /**
-     * Parses and validates {@code originals}.
+     * Parses and validates {@code originals}, with the defaults of its {@value #PRESET_CONFIG} under them.
      *
      * @throws ConfigException naming the first invalid key, its value and the allowed values
      */
     public BridgeConfig(Map<?, ?> originals) {
-        this(CONFIG_DEF, originals);
+        this(withPreset(originals), originals);
     }
 
-    BridgeConfig(ConfigDef def, Map<?, ?> originals) {
-        super(def, originals, false);
-        this.zsync = new ZsyncConfig(originals);
+    private BridgeConfig(Map<String, Object> effective, Map<?, ?> given) {
+        super(CONFIG_DEF, effective, false);
+        this.presetSet = presetSourceSettings(given).stream().filter(p -> !p.givenIn(given)).toList();
+        this.zsync = new ZsyncConfig(effective);
         // Not necessarily a loop when the source is another cluster, but on the worker's own cluster it would
         // be one (a dead-letter topic among the sources dead-letters its own dead letters for ever); a bridge
         // that reads what it writes is never what a user meant.
         zsync.checkTopics(SOURCE_TOPICS_CONFIG, sourceTopics(), TARGET_TOPIC_CONFIG, targetTopic());
-        Object name = originals.get("name");
+        Object name = effective.get("name");
         zsync.checkFlowTopic(name == null ? "zsync-bridge" : name.toString(), sourceTopics(), targetTopic());
         checkSourceClientSettings();
         if (zsync.lagEnabled() && getList(TARGET_BOOTSTRAP_SERVERS_CONFIG).stream().allMatch(s -> s.isBlank())) {
@@ -158,7 +185,41 @@ public final class BridgeConfig extends AbstractConfig {
         }
         this.targetMaxMessageBytes = resolveTargetMaxMessageBytes();
         this.producerLingerMs = resolveProducerLingerMs();
-        checkNothingDropsRecords(originals);
+        checkNothingDropsRecords(effective);
+    }
+
+    /** {@code originals} with the preset's buffer defaults and source settings under what they give themselves. */
+    static Map<String, Object> withPreset(Map<?, ?> originals) {
+        Map<String, Object> effective = new HashMap<>();
+        Preset.of(PRESET_CONFIG, originals.get(PRESET_CONFIG)).ifPresent(p -> effective.putAll(p.bufferDefaults()));
+        Preset.fillIn(effective, originals, presetSourceSettings(originals));
+        originals.forEach((k, v) -> effective.put(k.toString(), v));
+        return effective;
+    }
+
+    /**
+     * The {@code source.*} settings the preset of {@code originals} gives the bridge, each with why; those that
+     * {@code originals} give themselves keep the user's value.
+     *
+     * @throws ConfigException naming {@value #PRESET_CONFIG} if its value is not a preset
+     */
+    public static List<Preset.Setting> presetSourceSettings(Map<?, ?> originals) {
+        return Preset.of(PRESET_CONFIG, originals.get(PRESET_CONFIG)).filter(p -> p == Preset.LOW_LATENCY)
+                .map(p -> lowLatency()).orElse(List.of());
+    }
+
+    private static List<Preset.Setting> lowLatency() {
+        List<Preset.Setting> out = new ArrayList<>();
+        String fetchWait = SOURCE_PREFIX + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG;
+        out.add(new Preset.Setting(fetchWait, LOW_LATENCY_FETCH_MAX_WAIT_MS, List.of(fetchWait), "the source consumer"
+                + " keeps one fetch in flight per broker: a partition left out of it (paused while its records wait,"
+                + " or records of it still buffered) is fetched again when it returns, on quiet partitions after up to"
+                + " 500 ms by default"));
+        out.add(new Preset.Setting(SOURCE_POLL_TIMEOUT_MS_CONFIG, LOW_LATENCY_POLL_TIMEOUT_MS,
+                List.of(SOURCE_POLL_TIMEOUT_MS_CONFIG), "a task's poll on a quiet source waits until the next"
+                        + " token its rate had then, at most this long: records that wait for a rate raised meanwhile"
+                        + " (zsync.rate.scope=application's allowances) leave up to 100 ms late by default"));
+        return out;
     }
 
     /** Kafka Connect's Filter transform, which drops the records its predicate matches (all, without one). */
@@ -175,7 +236,7 @@ public final class BridgeConfig extends AbstractConfig {
      * {@link #TARGET_MAX_MESSAGE_BYTES_CONFIG}, expired), and with {@code errors.tolerance=none} a record
      * the target refuses fails the task before its offset is committed.
      */
-    private static void checkNothingDropsRecords(Map<?, ?> originals) {
+    private static void checkNothingDropsRecords(Map<String, Object> originals) {
         Object tolerance = originals.get("errors.tolerance");
         if (tolerance != null && "all".equalsIgnoreCase(String.valueOf(tolerance).trim())) {
             throw new KeyedConfigException("errors.tolerance", String.valueOf(tolerance), "the bridge needs"
@@ -271,6 +332,23 @@ public final class BridgeConfig extends AbstractConfig {
                 }
             }
         }
+    }
+
+    /**
+     * What the preset set, for the log: e.g. {@code preset low_latency sets source.fetch.max.wait.ms=50, ...; the
+     * worker's producer lingers 0 ms (producer.override.linger.ms)}; empty without a preset that sets client settings.
+     */
+    public String presetSummary() {
+        List<Preset.Setting> all = presetSourceSettings(originals());
+        if (all.isEmpty()) {
+            return "";
+        }
+        List<Preset.Setting> kept = all.stream().filter(p -> !presetSet.contains(p)).toList();
+        return "preset " + getString(PRESET_CONFIG).trim() + " sets " + (presetSet.isEmpty() ? "no source setting"
+                : presetSet.stream().map(Preset.Setting::toString).collect(Collectors.joining(", ")))
+                + (kept.isEmpty() ? "" : "; kept the connector's " + kept.stream().map(p -> p.key() + "="
+                        + originals().get(p.key())).collect(Collectors.joining(", ")))
+                + "; the worker's producer lingers " + producerLingerMs + " ms (" + producerLingerSource() + ")";
     }
 
     /** The {@code zsync.*} settings. */

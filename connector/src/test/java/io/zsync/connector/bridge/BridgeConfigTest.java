@@ -6,6 +6,7 @@ import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,5 +123,68 @@ class BridgeConfigTest {
         settings.put("zsync.deadline.margin.ms", "-3");
         ConfigException e = assertThrows(ConfigException.class, () -> new BridgeConfig(settings));
         assertTrue(e.getMessage().contains("zsync.deadline.margin.ms"), e.getMessage());
+    }
+
+    /** Issue 21, part 2: low_latency's source consumer settings, under the connector's own. */
+    @Test
+    void lowLatencyShouldSetTheSourceConsumersFetchWaitAndThePollTimeout() {
+        Map<String, String> settings = base();
+        settings.put("zsync.preset", "low_latency");
+        BridgeConfig config = new BridgeConfig(settings);
+        assertEquals("50", String.valueOf(config.sourceConsumerSettings("c").get("fetch.max.wait.ms")));
+        assertEquals(10L, config.pollTimeoutMs());
+        assertEquals(8192L, config.zsync().bufferMaxRecords());
+        assertEquals(io.zsync.stream.Backpressure.DROP_OLDEST, config.zsync().backpressure());
+        assertTrue(config.presetSummary().startsWith("preset low_latency sets source.fetch.max.wait.ms=50,"
+                + " source.poll.timeout.ms=10;"), config.presetSummary());
+        assertTrue(config.presetSummary().endsWith("the worker's producer lingers 5 ms (Kafka's producer default; a"
+                + " worker-wide producer.linger.ms is not visible to the connector)"), config.presetSummary());
+        // A consumer that is handed these settings takes them as Kafka defines them.
+        new org.apache.kafka.clients.consumer.ConsumerConfig(withDeserializers(config.sourceConsumerSettings("c")));
+    }
+
+    @Test
+    void theConnectorsOwnSettingsShouldWinOverLowLatency() {
+        Map<String, String> settings = base();
+        settings.put("zsync.preset", "low_latency");
+        settings.put("source.fetch.max.wait.ms", "300");
+        settings.put("source.poll.timeout.ms", "250");
+        settings.put("zsync.backpressure", "block");
+        settings.put("producer.override.linger.ms", "0");
+        BridgeConfig config = new BridgeConfig(settings);
+        assertEquals("300", String.valueOf(config.sourceConsumerSettings("c").get("fetch.max.wait.ms")));
+        assertEquals(250L, config.pollTimeoutMs());
+        assertEquals(io.zsync.stream.Backpressure.BLOCK, config.zsync().backpressure());
+        assertEquals(20L, config.deadlineMarginMs(), "linger 0 + 20 ms");
+        assertEquals("preset low_latency sets no source setting; kept the connector's source.fetch.max.wait.ms=300,"
+                + " source.poll.timeout.ms=250; the worker's producer lingers 0 ms (producer.override.linger.ms)",
+                config.presetSummary());
+    }
+
+    @Test
+    void theOtherPresetsShouldLeaveTheSourceConsumerAlone() {
+        for (String preset : new String[] {"high_throughput", "reliable", ""}) {
+            Map<String, String> settings = base();
+            settings.put("zsync.preset", preset);
+            BridgeConfig config = new BridgeConfig(settings);
+            assertFalse(config.sourceConsumerSettings("c").containsKey("fetch.max.wait.ms"), preset);
+            assertEquals(100L, config.pollTimeoutMs(), preset);
+            assertEquals("", config.presetSummary(), preset);
+        }
+    }
+
+    @Test
+    void aBadPresetShouldFailNamingTheKeyAndTheAllowedValues() {
+        Map<String, String> settings = base();
+        settings.put("zsync.preset", "lowest_latency");
+        ConfigException e = assertThrows(ConfigException.class, () -> new BridgeConfig(settings));
+        assertTrue(e.getMessage().contains("zsync.preset") && e.getMessage().contains("lowest_latency")
+                && e.getMessage().contains("high_throughput, low_latency, reliable"), e.getMessage());
+    }
+
+    private static Map<String, Object> withDeserializers(Map<String, Object> consumer) {
+        Map<String, Object> m = new HashMap<>(consumer);
+        m.putIfAbsent("group.id", "g");
+        return m;
     }
 }

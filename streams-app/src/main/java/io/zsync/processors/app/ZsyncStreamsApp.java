@@ -1,5 +1,6 @@
 package io.zsync.processors.app;
 
+import io.zsync.kafka.Preset;
 import io.zsync.processors.ChecksumTransform;
 import io.zsync.processors.RealtimeProcessor;
 import io.zsync.processors.XorTransform;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -34,9 +36,11 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
  * The ready-made Streams app: {@code zsync.input.topics} → realtime buffer → transforms →
  * {@code zsync.output.topic}, dead letters to {@code zsync.dlq.topic}, configured by one properties file
  * holding Kafka Streams settings and {@code zsync.*} keys. {@code bootstrap.servers=embedded} starts an
- * in-process broker. Missing topics are created. The producer lingers {@value #DEFAULT_LINGER_MS} ms unless
- * {@code producer.linger.ms} or {@code linger.ms} says otherwise (Kafka Streams' own default is 100 ms, which
- * would widen the deadline margin to 120 ms). SIGTERM (or Ctrl-C) closes it cleanly.
+ * in-process broker. Missing topics are created. {@code zsync.preset=low_latency} also sets the Kafka settings
+ * that decide how long a record waits ({@link ZsyncAppConfig#presetKafkaSettings}), each unless the settings give
+ * it; otherwise the producer lingers {@value #DEFAULT_LINGER_MS} ms unless {@code producer.linger.ms} or
+ * {@code linger.ms} says otherwise (Kafka Streams' own default is 100 ms, which would widen the deadline margin to
+ * 120 ms). SIGTERM (or Ctrl-C) closes it cleanly.
  *
  * <pre>java -cp ... io.zsync.processors.app.ZsyncStreamsApp config/streams-app.properties [key=value ...]</pre>
  */
@@ -87,6 +91,7 @@ public final class ZsyncStreamsApp implements AutoCloseable {
         ZsyncAppConfig config = new ZsyncAppConfig(settings);
         ZsyncStreams.validate(settings);
         Map<String, Object> streamsSettings = streamsSettings(settings);
+        printPreset(settings);
         EmbeddedKafka embedded = null;
         if (ZsyncAppConfig.EMBEDDED.equals(String.valueOf(streamsSettings.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG))
                 .trim())) {
@@ -110,17 +115,23 @@ public final class ZsyncStreamsApp implements AutoCloseable {
     }
 
     /**
-     * The Kafka Streams settings of the app: every key but the {@code zsync.*} ones, plus
-     * {@code producer.linger.ms=}{@value #DEFAULT_LINGER_MS} unless {@code producer.linger.ms} or
-     * {@code linger.ms} is given.
+     * The Kafka Streams settings the app runs with: every key but the {@code zsync.*} ones; then the Kafka
+     * settings of the {@code zsync.preset} ({@link ZsyncAppConfig#presetKafkaSettings}) that the settings do not
+     * give in any spelling; then {@code producer.linger.ms=}{@value #DEFAULT_LINGER_MS} unless
+     * {@code producer.linger.ms} or {@code linger.ms} is given by either.
+     *
+     * @param settings the app's settings as the user gave them
+     * @return a new map, for {@link StreamsConfig}
+     * @throws ConfigException naming {@code zsync.preset} if its value is not a preset
      */
-    static Map<String, Object> streamsSettings(Map<?, ?> settings) {
+    public static Map<String, Object> streamsSettings(Map<?, ?> settings) {
         Map<String, Object> streamsSettings = new HashMap<>();
         settings.forEach((k, v) -> {
             if (!k.toString().startsWith("zsync.")) {
                 streamsSettings.put(k.toString(), v);
             }
         });
+        Preset.fillIn(streamsSettings, settings, ZsyncAppConfig.presetKafkaSettings(settings));
         // Kafka Streams' producer lingers 100 ms by default: a record zsync releases waits up to that long
         // before it is sent, so the deadline margin (linger.ms + 20 ms, zsync.deadline.margin.ms) would
         // dead-letter every record released within 120 ms of its deadline. 5 ms, the plain producer's default
@@ -130,6 +141,21 @@ public final class ZsyncStreamsApp implements AutoCloseable {
             streamsSettings.put(lingerKey, Integer.toString(DEFAULT_LINGER_MS));
         }
         return streamsSettings;
+    }
+
+    /** One line naming the Kafka settings the preset set and those the settings gave themselves. */
+    private static void printPreset(Map<?, ?> settings) {
+        List<Preset.Setting> all = ZsyncAppConfig.presetKafkaSettings(settings);
+        if (all.isEmpty()) {
+            return;
+        }
+        List<Preset.Setting> set = all.stream().filter(s -> !s.givenIn(settings)).toList();
+        List<Preset.Setting> kept = all.stream().filter(s -> s.givenIn(settings)).toList();
+        System.out.println("zsync: preset " + settings.get(ZsyncAppConfig.PRESET_CONFIG).toString().trim() + " sets "
+                + (set.isEmpty() ? "no Kafka setting" : set.stream().map(Preset.Setting::toString)
+                        .collect(Collectors.joining(", ")))
+                + (kept.isEmpty() ? "" : "; the settings' own value kept for " + kept.stream()
+                        .map(Preset.Setting::key).collect(Collectors.joining(", "))));
     }
 
     /** The app's topology, for {@code TopologyTestDriver} and for describing it. */
