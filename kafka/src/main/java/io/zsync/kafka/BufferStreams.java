@@ -21,8 +21,6 @@ import java.time.Duration;
 public final class BufferStreams {
     /** The shortest catch-up window, whatever the dispatch interval. */
     static final Duration MIN_CATCH_UP = Duration.ofSeconds(1);
-    /** The records rate a stream paced by {@code zsync.lag.group} is built with, before its first allowance. */
-    static final long LAG_PLACEHOLDER_RATE = 1_000_000_000L;
 
     private BufferStreams() {
     }
@@ -89,7 +87,7 @@ public final class BufferStreams {
         } else if (config.lagEnabled()) {
             // Paced by the downstream group's lag: a records bucket whose rate the flow budget sets (starting
             // empty, below), whatever it is built with.
-            b.withRateLimit(LAG_PLACEHOLDER_RATE, 1);
+            b.withRateLimit(io.zsync.kafka.flow.TaskFlow.MAX_RATE, 1);
         }
         if (share != null) {
             // One budget for the application: a task (re)start or rebalance must not add a burst each.

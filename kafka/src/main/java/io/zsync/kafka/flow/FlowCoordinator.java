@@ -42,8 +42,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * a stream or task thread.
  *
  * <p><b>The control topic.</b> Compacted, one partition, segments of 10 minutes so compaction keeps up
- * (created so if missing; an existing topic is used as it is; timestamps play no part:
- * staleness, and gets a warning). Key: the task ({@link FlowReport#key}); value: its {@link FlowReport}, or
+ * (created so if missing; an existing topic is used as it is, and no timestamp in it plays a part). Key: the task ({@link FlowReport#key}); value: its {@link FlowReport}, or
  * a tombstone when the task leaves. Compaction keeps one record per task, so a member that starts reads
  * little. The consumer has no group: it is assigned the partition and reads it from the beginning.
  *
@@ -85,7 +84,7 @@ public final class FlowCoordinator implements AutoCloseable {
     private long roundTripNanos;
     private long idleSinceNanos = -1;
     private final Set<String> budgetWarnings = new java.util.HashSet<>();
-    /** The lag spec of every scope paced by a downstream group (the first join's), written by joins. */
+    /** The lag spec of every scope paced by a downstream group (the latest join's), written by joins. */
     private final Map<String, LagSpec> lagSpecs = new ConcurrentHashMap<>();
     /** One reader per scope with a lag spec; coordinator thread only. */
     private final Map<String, LagReader> lagReaders = new HashMap<>();

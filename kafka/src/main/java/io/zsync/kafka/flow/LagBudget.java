@@ -54,7 +54,6 @@ final class LagBudget {
     /** The part of the room actually granted: less when a configured rate capped the budget. */
     private long granted;
     private long readAtNanos;
-    private boolean read;
     private int uncommitted;
 
     LagBudget(long maxRecords, long maxAgeMs, long intervalNanos) {
@@ -114,7 +113,6 @@ final class LagBudget {
         room = Math.max(0, bound() - total - unused);
         granted = room;
         readAtNanos = nowNanos;
-        read = true;
     }
 
     /** The bound now: {@code maxRecords}, or less under an age bound (see the class comment). */
@@ -156,7 +154,7 @@ final class LagBudget {
      * @return records/s
      */
     long budget(long nowNanos, long capPerSecond) {
-        if (!read || nowNanos - readAtNanos > intervalNanos + intervalNanos / 2) {
+        if (lag < 0 || nowNanos - readAtNanos > intervalNanos + intervalNanos / 2) {
             return 0;
         }
         long perSecond = Math.min(room * 1_000_000_000L / intervalNanos, FlowAllocation.MAX_BUDGET);

@@ -25,7 +25,7 @@ import io.zsync.stream.RealtimeStream;
  */
 public final class TaskFlow {
     /** The highest rate a stream's bucket takes, records/s or bytes/s: a larger share is no limit in practice. */
-    static final long MAX_RATE = 1_000_000_000L;
+    public static final long MAX_RATE = 1_000_000_000L;
     /** Tells the coordinator a task left, so its tombstone goes out now; nothing for a fixed flow. */
     private final Runnable onLeave;
     private final String key;
